@@ -1,0 +1,8 @@
+#ifndef KEEL_KERNEL_VERSION_H
+#define KEEL_KERNEL_VERSION_H
+
+#define KEEL_VERSION_MAJOR 0
+#define KEEL_VERSION_MINOR 1
+#define KEEL_VERSION "0.1"
+
+#endif

@@ -1,0 +1,125 @@
+/* Names for exit reasons and VM-instruction errors, for reports and
+ * statistics (pure data, host-tested). */
+#include "vmx/exit_reasons.h"
+
+static const char *const exit_reason_names[NR_EXIT_REASONS] = {
+    [EXIT_REASON_EXCEPTION_NMI] = "EXCEPTION_NMI",
+    [EXIT_REASON_EXTERNAL_INTERRUPT] = "EXTERNAL_INTERRUPT",
+    [EXIT_REASON_TRIPLE_FAULT] = "TRIPLE_FAULT",
+    [EXIT_REASON_INIT_SIGNAL] = "INIT_SIGNAL",
+    [EXIT_REASON_SIPI] = "SIPI",
+    [EXIT_REASON_IO_SMI] = "IO_SMI",
+    [EXIT_REASON_OTHER_SMI] = "OTHER_SMI",
+    [EXIT_REASON_INTERRUPT_WINDOW] = "INTERRUPT_WINDOW",
+    [EXIT_REASON_NMI_WINDOW] = "NMI_WINDOW",
+    [EXIT_REASON_TASK_SWITCH] = "TASK_SWITCH",
+    [EXIT_REASON_CPUID] = "CPUID",
+    [EXIT_REASON_GETSEC] = "GETSEC",
+    [EXIT_REASON_HLT] = "HLT",
+    [EXIT_REASON_INVD] = "INVD",
+    [EXIT_REASON_INVLPG] = "INVLPG",
+    [EXIT_REASON_RDPMC] = "RDPMC",
+    [EXIT_REASON_RDTSC] = "RDTSC",
+    [EXIT_REASON_RSM] = "RSM",
+    [EXIT_REASON_VMCALL] = "VMCALL",
+    [EXIT_REASON_VMCLEAR] = "VMCLEAR",
+    [EXIT_REASON_VMLAUNCH] = "VMLAUNCH",
+    [EXIT_REASON_VMPTRLD] = "VMPTRLD",
+    [EXIT_REASON_VMPTRST] = "VMPTRST",
+    [EXIT_REASON_VMREAD] = "VMREAD",
+    [EXIT_REASON_VMRESUME] = "VMRESUME",
+    [EXIT_REASON_VMWRITE] = "VMWRITE",
+    [EXIT_REASON_VMXOFF] = "VMXOFF",
+    [EXIT_REASON_VMXON] = "VMXON",
+    [EXIT_REASON_CR_ACCESS] = "CR_ACCESS",
+    [EXIT_REASON_DR_ACCESS] = "DR_ACCESS",
+    [EXIT_REASON_IO_INSTRUCTION] = "IO_INSTRUCTION",
+    [EXIT_REASON_MSR_READ] = "MSR_READ",
+    [EXIT_REASON_MSR_WRITE] = "MSR_WRITE",
+    [EXIT_REASON_INVALID_GUEST_STATE] = "INVALID_GUEST_STATE",
+    [EXIT_REASON_MSR_LOADING] = "MSR_LOADING",
+    [EXIT_REASON_MWAIT] = "MWAIT",
+    [EXIT_REASON_MONITOR_TRAP_FLAG] = "MONITOR_TRAP_FLAG",
+    [EXIT_REASON_MONITOR] = "MONITOR",
+    [EXIT_REASON_PAUSE] = "PAUSE",
+    [EXIT_REASON_MACHINE_CHECK] = "MACHINE_CHECK",
+    [EXIT_REASON_TPR_BELOW_THRESHOLD] = "TPR_BELOW_THRESHOLD",
+    [EXIT_REASON_APIC_ACCESS] = "APIC_ACCESS",
+    [EXIT_REASON_VIRTUALIZED_EOI] = "VIRTUALIZED_EOI",
+    [EXIT_REASON_GDTR_IDTR] = "GDTR_IDTR",
+    [EXIT_REASON_LDTR_TR] = "LDTR_TR",
+    [EXIT_REASON_EPT_VIOLATION] = "EPT_VIOLATION",
+    [EXIT_REASON_EPT_MISCONFIG] = "EPT_MISCONFIG",
+    [EXIT_REASON_INVEPT] = "INVEPT",
+    [EXIT_REASON_RDTSCP] = "RDTSCP",
+    [EXIT_REASON_PREEMPTION_TIMER] = "PREEMPTION_TIMER",
+    [EXIT_REASON_INVVPID] = "INVVPID",
+    [EXIT_REASON_WBINVD] = "WBINVD",
+    [EXIT_REASON_XSETBV] = "XSETBV",
+    [EXIT_REASON_APIC_WRITE] = "APIC_WRITE",
+    [EXIT_REASON_RDRAND] = "RDRAND",
+    [EXIT_REASON_INVPCID] = "INVPCID",
+    [EXIT_REASON_VMFUNC] = "VMFUNC",
+    [EXIT_REASON_ENCLS] = "ENCLS",
+    [EXIT_REASON_RDSEED] = "RDSEED",
+    [EXIT_REASON_PML_FULL] = "PML_FULL",
+    [EXIT_REASON_XSAVES] = "XSAVES",
+    [EXIT_REASON_XRSTORS] = "XRSTORS",
+    [EXIT_REASON_PCONFIG] = "PCONFIG",
+    [EXIT_REASON_SPP] = "SPP",
+    [EXIT_REASON_UMWAIT] = "UMWAIT",
+    [EXIT_REASON_TPAUSE] = "TPAUSE",
+    [EXIT_REASON_LOADIWKEY] = "LOADIWKEY",
+    [EXIT_REASON_ENCLV] = "ENCLV",
+    [EXIT_REASON_ENQCMD_PASID] = "ENQCMD_PASID",
+    [EXIT_REASON_ENQCMDS_PASID] = "ENQCMDS_PASID",
+    [EXIT_REASON_BUS_LOCK] = "BUS_LOCK",
+    [EXIT_REASON_NOTIFY] = "NOTIFY",
+    [EXIT_REASON_SEAMCALL] = "SEAMCALL",
+    [EXIT_REASON_TDCALL] = "TDCALL",
+};
+
+const char *exit_reason_name(unsigned basic_reason)
+{
+    if (basic_reason < NR_EXIT_REASONS && exit_reason_names[basic_reason])
+        return exit_reason_names[basic_reason];
+    return "unknown";
+}
+
+static const char *const vm_instruction_errors[NR_VM_INSTRUCTION_ERRORS] = {
+    [VMXERR_VMCALL_IN_VMX_ROOT] = "VMCALL executed in VMX root operation",
+    [VMXERR_VMCLEAR_INVALID_ADDRESS] = "VMCLEAR with invalid physical address",
+    [VMXERR_VMCLEAR_VMXON_POINTER] = "VMCLEAR with VMXON pointer",
+    [VMXERR_VMLAUNCH_NONCLEAR_VMCS] = "VMLAUNCH with non-clear VMCS",
+    [VMXERR_VMRESUME_NONLAUNCHED_VMCS] = "VMRESUME with non-launched VMCS",
+    [VMXERR_VMRESUME_AFTER_VMXOFF] = "VMRESUME after VMXOFF",
+    [VMXERR_ENTRY_INVALID_CONTROL_FIELD] = "VM entry with invalid control field(s)",
+    [VMXERR_ENTRY_INVALID_HOST_STATE_FIELD] = "VM entry with invalid host-state field(s)",
+    [VMXERR_VMPTRLD_INVALID_ADDRESS] = "VMPTRLD with invalid physical address",
+    [VMXERR_VMPTRLD_VMXON_POINTER] = "VMPTRLD with VMXON pointer",
+    [VMXERR_VMPTRLD_INCORRECT_REVISION_ID] = "VMPTRLD with incorrect VMCS revision identifier",
+    [VMXERR_UNSUPPORTED_VMCS_COMPONENT] = "VMREAD/VMWRITE from/to unsupported VMCS component",
+    [VMXERR_VMWRITE_READ_ONLY_VMCS_COMPONENT] = "VMWRITE to read-only VMCS component",
+    [VMXERR_VMXON_IN_VMX_ROOT_OPERATION] = "VMXON executed in VMX root operation",
+    [VMXERR_ENTRY_INVALID_EXECUTIVE_VMCS_POINTER] = "VM entry with invalid executive-VMCS pointer",
+    [VMXERR_ENTRY_NONLAUNCHED_EXECUTIVE_VMCS] = "VM entry with non-launched executive VMCS",
+    [VMXERR_ENTRY_EXECUTIVE_VMCS_POINTER_NOT_VMXON_POINTER] =
+        "VM entry with executive-VMCS pointer not VMXON pointer",
+    [VMXERR_VMCALL_NONCLEAR_VMCS] = "VMCALL with non-clear VMCS",
+    [VMXERR_VMCALL_INVALID_VM_EXIT_CONTROL_FIELDS] = "VMCALL with invalid VM-exit control fields",
+    [VMXERR_VMCALL_INCORRECT_MSEG_REVISION_ID] = "VMCALL with incorrect MSEG revision identifier",
+    [VMXERR_VMXOFF_UNDER_DUAL_MONITOR_TREATMENT_OF_SMIS_AND_SMM] =
+        "VMXOFF under dual-monitor treatment of SMIs and SMM",
+    [VMXERR_VMCALL_INVALID_SMM_MONITOR_FEATURES] = "VMCALL with invalid SMM-monitor features",
+    [VMXERR_ENTRY_INVALID_VM_EXECUTION_CONTROL_FIELDS_IN_EXECUTIVE_VMCS] =
+        "VM entry with invalid VM-execution control fields in executive VMCS",
+    [VMXERR_ENTRY_EVENTS_BLOCKED_BY_MOV_SS] = "VM entry with events blocked by MOV SS",
+    [VMXERR_INVALID_OPERAND_TO_INVEPT_INVVPID] = "invalid operand to INVEPT/INVVPID",
+};
+
+const char *vm_instruction_error_name(unsigned error)
+{
+    if (error < NR_VM_INSTRUCTION_ERRORS && vm_instruction_errors[error])
+        return vm_instruction_errors[error];
+    return "unknown VM-instruction error";
+}

@@ -18,7 +18,7 @@ endif
 
 # Folders whose .c and .asm files make up the kernel image.  A new file in one of
 # them is picked up without touching this Makefile.
-KERNEL_DIRS := boot arch/x86 mm vmx drivers kernel lib guest
+KERNEL_DIRS := boot arch/x86 mm vmx drivers kernel lib guest guest/dev
 
 C_SRCS   := $(foreach d,$(KERNEL_DIRS),$(wildcard $(d)/*.c))
 ASM_SRCS := $(foreach d,$(KERNEL_DIRS),$(wildcard $(d)/*.asm))
@@ -72,7 +72,7 @@ run: deps $(ISO)
 	$(Q)tests/run-iso --interactive auto $(ISO)
 
 test: deps
-	$(Q)$(MAKE) --no-print-directory $(KERNEL) $(ISO)
+	$(Q)$(MAKE) --no-print-directory $(KERNEL) $(ISO) guests
 	$(Q)tests/run-all
 
 unit: 
@@ -80,5 +80,8 @@ unit:
 
 clean:
 	rm -rf $(BUILD)
+
+# Test guests: small freestanding multiboot programs keel runs (tests/guests/).
+include tests/guests/guests.mk
 
 -include $(OBJS:.o=.d)

@@ -6,6 +6,7 @@
 #include <stdint.h>
 
 #include "arch/x86/gdt.h"
+#include "arch/x86/pic.h"
 #include "arch/x86/traps.h"
 #include "boot/boot_info.h"
 #include "drivers/debugcon.h"
@@ -20,7 +21,9 @@
 #include "kernel/version.h"
 #include "mm/frame.h"
 #include "mm/paging.h"
+#include "guest/vm_table.h"
 #include "vmx/probe.h"
+#include "vmx/vmx.h"
 
 void keel_main(uint32_t magic, uint32_t mbi_phys);
 
@@ -140,6 +143,16 @@ void keel_main(uint32_t magic, uint32_t mbi_phys)
                     selftest_failures);
     if (!vtx)
         keel_finish(false, "no usable VT-x: %s", vmx_unsupported_reason(&caps));
-    pr_info("no VMs configured");
-    keel_finish(true, NULL);
+    pic_mask_all();
+    if (!vmx_enable(&caps))
+        keel_finish(false, "cannot enter VMX operation");
+    size_t configured = vms_create(&boot_info);
+    if (!configured) {
+        pr_info("no VMs configured");
+        keel_finish(true, NULL);
+    }
+    size_t unexpected = vms_run();
+    if (unexpected)
+        keel_finish(false, "%zu of %zu VMs did not end as expected", unexpected, configured);
+    keel_finish(true, "%zu VM%s ended as expected", configured, configured == 1 ? "" : "s");
 }

@@ -15,7 +15,8 @@
 #include <stdint.h>
 
 /* Memory types as MTRRs, the PAT and EPT entries encode them (SDM vol. 3A
- * 12.11.1, table 12-8).  Encodings 2 and 3 are reserved. */
+ * 12.11, "Memory Types That Can Be Encoded in MTRRs").  Encodings 2 and 3
+ * are reserved. */
 #define MEMORY_TYPE_UC  0u      /* uncacheable */
 #define MEMORY_TYPE_WC  1u      /* write combining */
 #define MEMORY_TYPE_WT  4u      /* write-through */

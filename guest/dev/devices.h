@@ -1,0 +1,25 @@
+/* The emulated devices, one file each in guest/dev/, each attached to a VM
+ * by its function below. */
+#ifndef KEEL_GUEST_DEV_DEVICES_H
+#define KEEL_GUEST_DEV_DEVICES_H
+
+#include "guest/vm.h"
+
+/* Port 0xf4: QEMU's isa-debug-exit.  `out 0xf4, v` stops the VM with
+ * status (v << 1) | 1; kvm-unit-tests report their result through it. */
+void debug_exit_attach(struct vm *vm);
+/* Port 0x8900: Bochs's shutdown port ("Shutdown" written byte by byte). */
+void bochs_shutdown_attach(struct vm *vm);
+/* Port 0xe0: returns the last value written (kvm-unit-tests' emulator test). */
+void echo_port_attach(struct vm *vm);
+/* Ports 0x510/0x511: the part of QEMU's fw_cfg kvm-unit-tests read. */
+void fw_cfg_attach(struct vm *vm);
+/* COM1: a transmit-only stand-in for the 16550 (the devices issue replaces it). */
+void uart_min_attach(struct vm *vm);
+/* keel's test device: scratch MMIO at TESTDEV_MMIO_BASE and ports 0xe4-0xef. */
+void testdev_attach(struct vm *vm);
+
+#define TESTDEV_MMIO_BASE UINT64_C(0xd0000000)
+#define TESTDEV_MMIO_SIZE 4096
+
+#endif

@@ -1,0 +1,106 @@
+/*
+ * keel's test device, attached with the VM option `testdev`:
+ * - MMIO at TESTDEV_MMIO_BASE, 4 KiB of scratch memory that lives in keel, so
+ *   every guest access exits and is emulated; the 8 bytes at 0xff8 read as
+ *   the number of MMIO accesses emulated so far (writes there are dropped).
+ * - Port 0xe4: an IN of n bytes returns the next n bytes of the sequence
+ *   byte[k] = (7k + 3) mod 256; an OUT sets k.
+ * - Port 0xe8: every OUT adds its bytes to a count and an FNV-1a hash; IN 0xe8
+ *   returns the count, IN 0xec the hash; an OUT to 0xec resets both.
+ * Guests use it to check string I/O and instruction emulation byte for byte.
+ */
+#include "guest/dev/devices.h"
+
+#include "lib/string.h"
+
+#define TESTDEV_COUNTER_OFFSET 0xff8
+#define TESTDEV_SEQ_PORT       0xe4
+#define TESTDEV_SINK_PORT      0xe8
+#define TESTDEV_HASH_PORT      0xec
+#define FNV1A_OFFSET_BASIS     0x811c9dc5u
+#define FNV1A_PRIME            0x01000193u
+
+struct testdev {
+    uint8_t scratch[TESTDEV_MMIO_SIZE];
+    uint64_t accesses;
+    uint32_t seq_pos;
+    uint32_t sink_count, sink_hash;
+};
+
+static struct testdev testdevs[VM_MAX_VMS];
+
+static int testdev_mmio(struct vm *vm, void *dev, uint64_t offset, unsigned size, bool write,
+                        uint64_t *value)
+{
+    struct testdev *t = dev;
+    (void)vm;
+    if (offset + size > TESTDEV_MMIO_SIZE)
+        return -1;
+    t->accesses++;
+    if (offset >= TESTDEV_COUNTER_OFFSET) {
+        if (!write) {
+            uint64_t count = t->accesses;
+            memcpy(value, (uint8_t *)&count + (offset - TESTDEV_COUNTER_OFFSET), size);
+        }
+        return 0;
+    }
+    if (write)
+        memcpy(t->scratch + offset, value, size);
+    else
+        memcpy(value, t->scratch + offset, size);
+    return 0;
+}
+
+static uint8_t sequence_byte(uint32_t k)
+{
+    return (uint8_t)(k * 7 + 3);
+}
+
+static int testdev_io(struct vm *vm, void *dev, uint16_t port, unsigned size, bool in,
+                      uint32_t *value)
+{
+    struct testdev *t = dev;
+    (void)vm;
+    switch (port) {
+    case TESTDEV_SEQ_PORT:
+        if (!in) {
+            t->seq_pos = *value;
+            return 0;
+        }
+        *value = 0;
+        for (unsigned i = 0; i < size; i++)
+            *value |= (uint32_t)sequence_byte(t->seq_pos++) << (8 * i);
+        return 0;
+    case TESTDEV_SINK_PORT:
+        if (in) {
+            *value = t->sink_count;
+            return 0;
+        }
+        for (unsigned i = 0; i < size; i++) {
+            t->sink_hash = (t->sink_hash ^ ((*value >> (8 * i)) & 0xff)) * FNV1A_PRIME;
+            t->sink_count++;
+        }
+        return 0;
+    case TESTDEV_HASH_PORT:
+        if (in) {
+            *value = t->sink_hash;
+        } else {
+            t->sink_count = 0;
+            t->sink_hash = FNV1A_OFFSET_BASIS;
+        }
+        return 0;
+    default:
+        if (in)
+            *value = 0xffffffffu;
+        return 0;
+    }
+}
+
+void testdev_attach(struct vm *vm)
+{
+    struct testdev *t = &testdevs[vm->index];
+    memset(t, 0, sizeof(*t));
+    t->sink_hash = FNV1A_OFFSET_BASIS;
+    vm_register_mmio(vm, TESTDEV_MMIO_BASE, TESTDEV_MMIO_SIZE, testdev_mmio, t, "testdev");
+    vm_register_pio(vm, TESTDEV_SEQ_PORT, TESTDEV_HASH_PORT + 3, testdev_io, t, "testdev");
+}

@@ -1,0 +1,121 @@
+/*
+ * The MSRs keel emulates for guests.  EFER and PAT live in the VMCS guest
+ * state (loaded and saved on every entry/exit), TSC is the host's, the MTRRs
+ * are a guest-private copy (guest memory types come from EPT), and
+ * IA32_FEATURE_CONTROL says "locked, VMX off" as it would on a CPU whose
+ * firmware disabled VT-x.  Anything else is #GP(0).
+ */
+#include "guest/msr_emul.h"
+
+#include "arch/x86/cpu.h"
+#include "arch/x86/msr.h"
+#include "guest/cr.h"
+#include "guest/vcpu.h"
+#include "guest/vcpu_state.h"
+
+#define MTRR_VARIABLE_COUNT 8
+#define MTRRCAP_FIXED       (1u << 8)
+#define MTRRCAP_WC          (1u << 10)
+#define MTRR_DEF_TYPE_VALID (0xcffu)        /* type 7:0, FE 10, E 11 */
+#define PAT_VALID_TYPES     0xf3u           /* 0,1,4,5,6,7 are types; 2,3 reserved */
+#define EFER_VALID          (EFER_SCE | EFER_LME | EFER_LMA | EFER_NXE)
+#define APIC_BASE_BSP       (UINT64_C(1) << 8)
+#define APIC_BASE_ENABLE    (UINT64_C(1) << 11)
+
+static bool pat_valid(uint64_t pat)
+{
+    for (int i = 0; i < 8; i++) {
+        unsigned type = (unsigned)(pat >> (i * 8)) & 0xff;
+        if (type > 7 || !(PAT_VALID_TYPES & (1u << type)))
+            return false;
+    }
+    return true;
+}
+
+static uint64_t *mtrr_slot(struct vcpu_msr_state *s, uint32_t msr)
+{
+    if (msr >= MSR_IA32_MTRR_PHYSBASE0 && msr < MSR_IA32_MTRR_PHYSBASE0 + 2 * MTRR_VARIABLE_COUNT)
+        return &s->mtrr_var[msr - MSR_IA32_MTRR_PHYSBASE0];
+    switch (msr) {
+    case MSR_IA32_MTRR_FIX64K_00000: return &s->mtrr_fixed[0];
+    case MSR_IA32_MTRR_FIX16K_80000: return &s->mtrr_fixed[1];
+    case MSR_IA32_MTRR_FIX16K_A0000: return &s->mtrr_fixed[2];
+    case MSR_IA32_MTRR_DEF_TYPE: return &s->mtrr_def_type;
+    default:
+        if (msr >= MSR_IA32_MTRR_FIX4K_C0000 && msr <= MSR_IA32_MTRR_FIX4K_F8000)
+            return &s->mtrr_fixed[3 + msr - MSR_IA32_MTRR_FIX4K_C0000];
+        return NULL;
+    }
+}
+
+bool msr_emul_read(struct vcpu *v, uint32_t msr, uint64_t *value)
+{
+    struct vcpu_msr_state *s = vcpu_msr_state(v);
+    uint64_t *slot;
+    switch (msr) {
+    case MSR_IA32_TIME_STAMP_COUNTER:
+        *value = rdtsc();
+        return true;
+    case MSR_IA32_EFER:
+        *value = vcpu_efer(v);
+        return true;
+    case MSR_IA32_PAT:
+        *value = vcpu_pat(v);
+        return true;
+    case MSR_IA32_APIC_BASE:
+        *value = s->apic_base;
+        return true;
+    case MSR_IA32_FEATURE_CONTROL:
+        *value = FEATURE_CONTROL_LOCKED;
+        return true;
+    case MSR_IA32_MTRRCAP:
+        *value = MTRR_VARIABLE_COUNT | MTRRCAP_FIXED | MTRRCAP_WC;
+        return true;
+    case MSR_IA32_DEBUGCTL:
+        *value = 0;
+        return true;
+    default:
+        slot = mtrr_slot(s, msr);
+        if (!slot)
+            return false;
+        *value = *slot;
+        return true;
+    }
+}
+
+bool msr_emul_write(struct vcpu *v, uint32_t msr, uint64_t value)
+{
+    struct vcpu_msr_state *s = vcpu_msr_state(v);
+    uint64_t *slot;
+    switch (msr) {
+    case MSR_IA32_EFER:
+        if (value & ~EFER_VALID)
+            return false;
+        return efer_write(v, value);
+    case MSR_IA32_PAT:
+        if (!pat_valid(value))
+            return false;
+        vcpu_set_pat(v, value);
+        return true;
+    case MSR_IA32_APIC_BASE:
+        /* Only the enable bit may change until keel emulates a local APIC
+         * that can move (the interrupt issue); BSP is read-only. */
+        if ((value & ~APIC_BASE_ENABLE) != (s->apic_base & ~APIC_BASE_ENABLE))
+            return false;
+        s->apic_base = value;
+        return true;
+    case MSR_IA32_DEBUGCTL:
+        return value == 0;
+    case MSR_IA32_MTRR_DEF_TYPE:
+        if (value & ~(uint64_t)MTRR_DEF_TYPE_VALID)
+            return false;
+        s->mtrr_def_type = value;
+        return true;
+    default:
+        slot = mtrr_slot(s, msr);
+        if (!slot)
+            return false;
+        *slot = value;
+        return true;
+    }
+}

@@ -1,0 +1,67 @@
+/*
+ * What generic emulation code may ask of a vCPU.  vmx/vcpu_vmx.c implements
+ * these for VT-x; the values are the guest-visible ones (CR0/CR4 as the
+ * guest wrote them, not as the CPU runs them).
+ */
+#ifndef KEEL_GUEST_VCPU_H
+#define KEEL_GUEST_VCPU_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "guest/vm.h"
+#include "guest/x86.h"
+
+enum vcpu_mode {
+    VCPU_MODE_REAL,
+    VCPU_MODE_PROTECTED_16,
+    VCPU_MODE_PROTECTED_32,
+    VCPU_MODE_LONG_64,
+    VCPU_MODE_COMPAT_32,        /* IA-32e mode, 32-bit code segment */
+    VCPU_MODE_COMPAT_16,
+};
+
+struct cpuid_result;
+/* CPUID as this guest sees it: the host's values through keel's policy
+ * (guest/cpuid_policy.c) for this vCPU's set-up. */
+void vcpu_cpuid(struct vcpu *v, uint32_t leaf, uint32_t subleaf, struct cpuid_result *res);
+
+/* The backend's half (vmx/): create the vCPU's hardware state for a guest
+ * entering 32-bit protected mode at eip (EAX = multiboot magic); run it
+ * until its VM stops or it yields; print its state for a report. */
+int vcpu_arch_create(struct vcpu *v, uint32_t eip);
+void vcpu_run(struct vcpu *v);
+void vcpu_dump(struct vcpu *v);
+
+uint64_t vcpu_gpr(struct vcpu *v, enum x86_gpr r);
+void vcpu_set_gpr(struct vcpu *v, enum x86_gpr r, uint64_t value);
+uint64_t vcpu_rip(struct vcpu *v);
+/* Sets RIP and, like completing an instruction, ends STI/MOV SS blocking. */
+void vcpu_set_rip(struct vcpu *v, uint64_t rip);
+uint64_t vcpu_rflags(struct vcpu *v);
+void vcpu_set_rflags(struct vcpu *v, uint64_t rflags);
+uint64_t vcpu_cr0(struct vcpu *v);
+uint64_t vcpu_cr3(struct vcpu *v);
+uint64_t vcpu_cr4(struct vcpu *v);
+uint64_t vcpu_efer(struct vcpu *v);
+uint64_t vcpu_seg_base(struct vcpu *v, enum x86_seg seg);
+unsigned vcpu_cpl(struct vcpu *v);
+enum vcpu_mode vcpu_mode(struct vcpu *v);
+
+/* Moves RIP past the instruction that caused the current exit and clears
+ * blocking by STI and MOV SS, as completing an instruction does. */
+void vcpu_skip_instruction(struct vcpu *v);
+
+/* CR2 as the guest will see it (set before injecting a #PF). */
+void vcpu_set_cr2(struct vcpu *v, uint64_t cr2);
+
+/* Queues an exception for delivery at the next entry (replaces any queued
+ * event: the caller decides priority). */
+void vcpu_inject_exception(struct vcpu *v, uint8_t vector, bool has_error, uint32_t error);
+
+/* Translates a guest linear address for an access of the given kind, through
+ * the guest's own page tables when paging is on.  On a fault, injects #PF
+ * (with CR2 and error code) and returns false. */
+bool vcpu_translate(struct vcpu *v, uint64_t gla, bool write, bool fetch, uint64_t *gpa);
+
+#endif

@@ -1,0 +1,136 @@
+/*
+ * cpuid: what CPUID tells a guest about its CPU and about keel.
+ *
+ * keel is recognised here by its signature at leaf 0x40000000 alone, not by
+ * is_keel() (which also wants the hypervisor bit), so that a keel that
+ * forgot CPUID.1:ECX[31] fails "hypervisor bit set" instead of skipping it.
+ * On a CPU without hypervisor leaves, leaf 0x40000000 returns the highest
+ * basic leaf's data (SDM vol. 2A, CPUID, "INPUT EAX = 0"), never "keel".
+ *
+ * Expected under keel: pass.  Bare: the keel checks SKIP.
+ */
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "lib/guest.h"
+#include "lib/keel.h"
+#include "lib/report.h"
+#include "lib/runner.h"
+#include "lib/string.h"
+#include "lib/x86.h"
+
+#define SIGNATURE_LEN 12
+
+/* The 12 signature bytes of a leaf in EBX, ECX, EDX order (leaf 0x40000000)
+ * or EBX, EDX, ECX order (leaf 0's vendor string). */
+static void signature_bytes(char out[SIGNATURE_LEN + 1], uint32_t a, uint32_t b, uint32_t c)
+{
+    memcpy(out, &a, 4);
+    memcpy(out + 4, &b, 4);
+    memcpy(out + 8, &c, 4);
+    out[SIGNATURE_LEN] = '\0';
+}
+
+static bool printable(char c)
+{
+    return c >= 0x20 && c <= 0x7e;
+}
+
+static bool keel_signature_present(void)
+{
+    return cpuid(KEEL_CPUID_LEAF_SIGNATURE).ebx == KEEL_SIGNATURE_EBX;
+}
+
+static bool vendor_is_sane(void)
+{
+    struct cpuid_regs r = cpuid(CPUID_LEAF_VENDOR);
+    char vendor[SIGNATURE_LEN + 1];
+    signature_bytes(vendor, r.ebx, r.edx, r.ecx);
+    printf("cpuid: vendor \"%s\", highest basic leaf 0x%x\n", vendor, r.eax);
+    bool ok = r.eax >= CPUID_LEAF_FEATURES;
+    for (int i = 0; i < SIGNATURE_LEN; i++)
+        ok = ok && printable(vendor[i]);
+    return ok;
+}
+
+static bool apic_id_is_zero(void)
+{
+    uint32_t apic_id = cpuid(CPUID_LEAF_FEATURES).ebx >> CPUID_1_EBX_APIC_ID_SHIFT;
+    printf("cpuid: initial APIC id %u\n", apic_id);
+    return apic_id == 0;
+}
+
+static bool hypervisor_bit_set(void)
+{
+    return cpuid(CPUID_LEAF_FEATURES).ecx & CPUID_1_ECX_HYPERVISOR;
+}
+
+static bool vmx_bit_clear(void)
+{
+    return !(cpuid(CPUID_LEAF_FEATURES).ecx & CPUID_1_ECX_VMX);
+}
+
+static bool max_hypervisor_leaf_covers_version(void)
+{
+    uint32_t max = cpuid(KEEL_CPUID_LEAF_SIGNATURE).eax;
+    printf("cpuid: highest hypervisor leaf 0x%x\n", max);
+    return max >= KEEL_CPUID_LEAF_VERSION && max < KEEL_CPUID_LEAF_SIGNATURE + 0x100;
+}
+
+static bool signature_is_keel(void)
+{
+    struct cpuid_regs r = cpuid(KEEL_CPUID_LEAF_SIGNATURE);
+    char sig[SIGNATURE_LEN + 1];
+    signature_bytes(sig, r.ebx, r.ecx, r.edx);
+    printf("cpuid: hypervisor signature \"%s\"\n", sig);
+    /* "keel", then printable characters padded with NULs. */
+    bool ok = !memcmp(sig, "keel", 4);
+    bool padding = false;
+    for (int i = 4; i < SIGNATURE_LEN; i++) {
+        if (sig[i] == '\0')
+            padding = true;
+        else
+            ok = ok && !padding && printable(sig[i]);
+    }
+    return ok;
+}
+
+static bool version_is_nonzero(void)
+{
+    uint32_t version = cpuid(KEEL_CPUID_LEAF_VERSION).eax;
+    printf("cpuid: keel version 0x%x\n", version);
+    return version != 0;
+}
+
+struct cpuid_test {
+    const char *name;
+    bool keel_only;
+    bool (*run)(void);
+};
+
+static const struct cpuid_test tests[] = {
+    { "cpuid: leaf 0 vendor sane", false, vendor_is_sane },
+    { "cpuid: leaf 1 initial APIC id 0", false, apic_id_is_zero },
+    { "cpuid: leaf 1 hypervisor bit set", true, hypervisor_bit_set },
+    { "cpuid: leaf 1 VMX bit clear", true, vmx_bit_clear },
+    { "cpuid: leaf 0x40000000 max leaf >= 0x40000001", true,
+      max_hypervisor_leaf_covers_version },
+    { "cpuid: leaf 0x40000000 signature keel", true, signature_is_keel },
+    { "cpuid: leaf 0x40000001 version nonzero", true, version_is_nonzero },
+};
+
+void guest_main(uint32_t magic, const struct mb_info *mbi)
+{
+    (void)magic;
+    (void)mbi;
+    bool keel = keel_signature_present();
+    for (size_t i = 0; i < ARRAY_SIZE(tests); i++) {
+        const struct cpuid_test *t = &tests[i];
+        if (!test_selected(t->name))
+            continue;
+        if (t->keel_only && !keel)
+            report_skip("%s (not under keel)", t->name);
+        else
+            report(t->run(), "%s", t->name);
+    }
+}

@@ -1,0 +1,64 @@
+/*
+ * What a guest can learn from keel and ask of it: detection through CPUID
+ * and the VMCALL hypercalls of keel's guest ABI.
+ *
+ * Detection: CPUID.1:ECX[31] (hypervisor present) set, and CPUID leaf
+ * 0x40000000 returning the signature "keel..." in EBX, ECX, EDX (EBX holds
+ * the first four bytes).  Leaf 0x40000001 EAX is keel's version (nonzero).
+ *
+ * Hypercalls (only under keel; elsewhere VMCALL raises #UD): EAX = number,
+ * EBX and ECX = arguments, result in EAX.  In a 32-bit guest these are the
+ * low halves of RAX, RBX, RCX.
+ *   0 version:    EAX = ABI version (1), EBX = 0x6c65656b ("keel")
+ *   1 print:      EBX = linear address, ECX = length (<= 4096): keel prints
+ *                 the bytes; EAX = length printed
+ *   2 exit count: EBX = basic exit reason: EAX = how many exits of that
+ *                 reason this vCPU has taken so far
+ *   other:        EAX = all ones, and no fault
+ */
+#ifndef GUEST_LIB_KEEL_H
+#define GUEST_LIB_KEEL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#define KEEL_CPUID_LEAF_SIGNATURE 0x40000000u
+#define KEEL_CPUID_LEAF_VERSION   0x40000001u
+#define KEEL_SIGNATURE_EBX        0x6c65656bu   /* "keel", little-endian */
+
+enum keel_hypercall {
+    KEEL_HC_VERSION = 0,
+    KEEL_HC_PRINT = 1,
+    KEEL_HC_EXIT_COUNT = 2,
+};
+
+#define KEEL_HC_ABI_VERSION 1u
+#define KEEL_HC_PRINT_MAX   4096u
+#define KEEL_HC_UNKNOWN     0xFFFFFFFFu     /* EAX for an unknown number */
+
+/* Basic VM-exit reasons a guest can ask keel to count (SDM vol. 3D
+ * appendix C, "VMX Basic Exit Reasons"). */
+#define EXIT_REASON_CPUID           10u
+#define EXIT_REASON_HLT             12u
+#define EXIT_REASON_VMCALL          18u
+#define EXIT_REASON_CR_ACCESS       28u
+#define EXIT_REASON_IO_INSTRUCTION  30u
+
+struct hypercall_result {
+    uint32_t eax;
+    uint32_t ebx;
+};
+
+/* True when running under keel (the answer is computed once: later calls
+ * execute no CPUID, so they add no exits). */
+bool is_keel(void);
+
+/* VMCALL with EAX = nr, EBX = ebx, ECX = ecx.  Only under keel. */
+struct hypercall_result keel_hypercall(uint32_t nr, uint32_t ebx, uint32_t ecx);
+
+/* The hypercalls by name.  keel_version() also returns the EBX signature. */
+uint32_t keel_version(uint32_t *signature);
+uint32_t keel_print(const void *bytes, uint32_t length);
+uint32_t keel_exit_count(uint32_t basic_exit_reason);
+
+#endif

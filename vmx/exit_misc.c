@@ -1,0 +1,208 @@
+/* The small instruction and event exits: CPUID, HLT, VMCALL, XSETBV, cache
+ * flushes, VMX instructions in the guest, triple fault, INIT/SIPI, external
+ * interrupts, NMIs and the preemption timer. */
+#include "arch/x86/cpu.h"
+#include "arch/x86/traps.h"
+#include "guest/cpuid_policy.h"
+#include "guest/hypercall.h"
+#include "guest/vcpu.h"
+#include "kernel/log.h"
+#include "kernel/version.h"
+#include "vmx/exit_qual.h"
+#include "vmx/vcpu_vmx.h"
+#include "vmx/vmcs.h"
+#include "vmx/vmx_controls.h"
+
+#define RFLAGS_IF (UINT64_C(1) << 9)
+#define CR4_OSXSAVE (UINT64_C(1) << 18)
+#define XCR0_X87 (UINT64_C(1) << 0)
+#define XCR0_SSE (UINT64_C(1) << 1)
+#define XCR0_AVX (UINT64_C(1) << 2)
+
+/* What keel's CPUID policy (guest/cpuid_policy.c, docs/cpuid.md) needs to
+ * know about this vCPU's set-up. */
+static void cpuid_context(struct vcpu *v, struct cpuid_policy_ctx *ctx)
+{
+    static uint32_t host_max_basic, host_max_extended;
+    if (!host_max_basic) {
+        host_max_basic = cpuid(0, 0).eax;
+        host_max_extended = cpuid(0x80000000, 0).eax;
+    }
+    uint32_t proc2 = to_vmx(v)->secondary_controls;
+    *ctx = (struct cpuid_policy_ctx){
+        .vcpu_id = v->id,
+        .vcpu_count = 1,
+        .host_max_basic = host_max_basic,
+        .host_max_extended = host_max_extended,
+        .guest_cr4 = vcpu_cr4(v),
+        .keel_version_major = KEEL_VERSION_MAJOR,
+        .keel_version_minor = KEEL_VERSION_MINOR,
+        .rdtscp_enabled = proc2 & SECONDARY_EXEC_ENABLE_RDTSCP,
+        .invpcid_enabled = proc2 & SECONDARY_EXEC_ENABLE_INVPCID,
+        .ept_enabled = proc2 & SECONDARY_EXEC_ENABLE_EPT,
+    };
+}
+
+void vcpu_cpuid(struct vcpu *v, uint32_t leaf, uint32_t subleaf, struct cpuid_result *res)
+{
+    struct cpuid_policy_ctx ctx;
+    cpuid_context(v, &ctx);
+    struct cpuid_regs host = cpuid(cpuid_policy_source_leaf(leaf, &ctx), subleaf);
+    *res = (struct cpuid_result){ host.eax, host.ebx, host.ecx, host.edx };
+    cpuid_policy_apply(leaf, subleaf, &ctx, res);
+}
+
+enum exit_action vmx_exit_cpuid(struct vcpu *v)
+{
+    uint32_t leaf = (uint32_t)v->regs.gpr[GPR_RAX];
+    uint32_t subleaf = (uint32_t)v->regs.gpr[GPR_RCX];
+    struct cpuid_result res;
+    vcpu_cpuid(v, leaf, subleaf, &res);
+    v->regs.gpr[GPR_RAX] = res.eax;
+    v->regs.gpr[GPR_RBX] = res.ebx;
+    v->regs.gpr[GPR_RCX] = res.ecx;
+    v->regs.gpr[GPR_RDX] = res.edx;
+    vcpu_skip_instruction(v);
+    return EXIT_RESUME;
+}
+
+/* HLT waits for an interrupt.  With IF=0 (and NMIs unused by keel's guests)
+ * nothing can ever wake the vCPU: that is a stopped VM, reported with its
+ * RIP.  With IF=1 it waits for an event: none exists before keel emulates
+ * interrupt controllers, which the scheduler notices. */
+enum exit_action vmx_exit_hlt(struct vcpu *v)
+{
+    uint64_t rip = vmcs_read(GUEST_RIP);
+    vcpu_skip_instruction(v);
+    if (!(vcpu_rflags(v) & RFLAGS_IF)) {
+        vm_stop(v->vm, VM_STOP_HALTED, 0, "HLT with interrupts disabled at RIP %lx", rip);
+        return EXIT_RESUME;
+    }
+    v->vm->state = VM_STATE_WAITING;
+    return EXIT_YIELD;
+}
+
+enum exit_action vmx_exit_vmcall(struct vcpu *v)
+{
+    hypercall_dispatch(v);
+    vcpu_skip_instruction(v);
+    return EXIT_RESUME;
+}
+
+/* The XCR0 bits a guest may set: the host's, less what keel's CPUID policy
+ * hides. */
+static uint64_t xcr0_supported(struct vcpu *v)
+{
+    struct cpuid_regs r = cpuid(0xd, 0);
+    struct cpuid_policy_ctx ctx;
+    cpuid_context(v, &ctx);
+    return cpuid_policy_xcr0_allowed(((uint64_t)r.edx << 32) | r.eax, &ctx);
+}
+
+/* XSETBV checks, SDM vol. 2D "XSETBV": #UD without CR4.OSXSAVE, #GP(0) at
+ * CPL > 0, for an XCR other than 0, for bits the CPU lacks, without x87
+ * state, or AVX state without SSE state. */
+enum exit_action vmx_exit_xsetbv(struct vcpu *v)
+{
+    uint32_t xcr = (uint32_t)v->regs.gpr[GPR_RCX];
+    uint64_t value = ((v->regs.gpr[GPR_RDX] & 0xffffffffu) << 32) |
+                     (v->regs.gpr[GPR_RAX] & 0xffffffffu);
+    if (!(vcpu_cr4(v) & CR4_OSXSAVE)) {
+        vcpu_inject_exception(v, EXC_UD, false, 0);
+        return EXIT_RESUME;
+    }
+    if (vcpu_cpl(v) != 0 || xcr != 0 || (value & ~xcr0_supported(v)) || !(value & XCR0_X87) ||
+        ((value & XCR0_AVX) && !(value & XCR0_SSE))) {
+        vcpu_inject_exception(v, EXC_GP, true, 0);
+        return EXIT_RESUME;
+    }
+    __asm__ __volatile__("xsetbv" : : "c"(0), "a"((uint32_t)value), "d"((uint32_t)(value >> 32)));
+    to_vmx(v)->xcr0 = value;
+    vcpu_skip_instruction(v);
+    return EXIT_RESUME;
+}
+
+/* INVD and WBINVD: guest RAM is ordinary write-back memory and keel's
+ * devices do no DMA, so there is nothing to flush for the guest. */
+enum exit_action vmx_exit_cache_flush(struct vcpu *v)
+{
+    vcpu_skip_instruction(v);
+    return EXIT_RESUME;
+}
+
+/* keel hides VMX from its guests (CPUID.1:ECX.VMX = 0), so every VMX
+ * instruction is an invalid opcode there, as on a CPU without VMX. */
+enum exit_action vmx_exit_vmx_instruction(struct vcpu *v)
+{
+    vcpu_inject_exception(v, EXC_UD, false, 0);
+    return EXIT_RESUME;
+}
+
+/* MONITOR/MWAIT are hidden too (CPUID.1:ECX.MONITOR = 0). */
+enum exit_action vmx_exit_monitor_mwait(struct vcpu *v)
+{
+    vcpu_inject_exception(v, EXC_UD, false, 0);
+    return EXIT_RESUME;
+}
+
+/* No performance counters are offered (CPUID leaf 0xA is zero): any counter
+ * number is invalid, which is #GP(0). */
+enum exit_action vmx_exit_rdpmc(struct vcpu *v)
+{
+    vcpu_inject_exception(v, EXC_GP, true, 0);
+    return EXIT_RESUME;
+}
+
+enum exit_action vmx_exit_triple_fault(struct vcpu *v)
+{
+    kprintf("keel: vm %s: triple fault\n", v->vm->name);
+    vmx_report_vcpu(v);
+    vm_stop(v->vm, VM_STOP_TRIPLE_FAULT, 0, "triple fault at RIP %lx", vmcs_read(GUEST_RIP));
+    return EXIT_RESUME;
+}
+
+enum exit_action vmx_exit_init_signal(struct vcpu *v)
+{
+    vm_stop(v->vm, VM_STOP_UNHANDLED, 0, "INIT signal (vCPU reset is not supported yet)");
+    return EXIT_RESUME;
+}
+
+/* A SIPI only matters in the wait-for-SIPI state, which keel's vCPUs never
+ * enter: nothing to do. */
+enum exit_action vmx_exit_sipi(struct vcpu *v)
+{
+    (void)v;
+    return EXIT_RESUME;
+}
+
+/* keel masks every host interrupt source it knows; one that still arrives
+ * was acknowledged by the exit (acknowledge-interrupt-on-exit) and is noted. */
+enum exit_action vmx_exit_external_interrupt(struct vcpu *v)
+{
+    struct x86_event ev;
+    vmx_decode_intr_info(vmcs_read32(VM_EXIT_INTR_INFO), 0, &ev);
+    pr_debug("vm %s: host interrupt vector %u during the guest", v->vm->name, ev.vector);
+    return EXIT_YIELD;
+}
+
+/* The exception bitmap is empty under EPT, so this exit means a host NMI. */
+enum exit_action vmx_exit_exception_nmi(struct vcpu *v)
+{
+    struct x86_event ev;
+    vmx_decode_intr_info(vmcs_read32(VM_EXIT_INTR_INFO), vmcs_read32(VM_EXIT_INTR_ERROR_CODE),
+                         &ev);
+    if (ev.type == EVENT_NMI) {
+        pr_warn("vm %s: NMI while the guest ran", v->vm->name);
+        return EXIT_RESUME;
+    }
+    kprintf("keel: vm %s: unexpected exception exit, vector %u\n", v->vm->name, ev.vector);
+    vmx_report_vcpu(v);
+    vm_stop(v->vm, VM_STOP_UNHANDLED, 0, "unexpected exception exit %u", ev.vector);
+    return EXIT_RESUME;
+}
+
+enum exit_action vmx_exit_preemption_timer(struct vcpu *v)
+{
+    (void)v;
+    return EXIT_YIELD;
+}

@@ -1,0 +1,334 @@
+/*
+ * Running a vCPU under VT-x, and the guest-state accessors generic code uses
+ * (guest/vcpu.h).
+ */
+#include "vmx/vcpu_vmx.h"
+
+#include <stddef.h>
+
+#include "arch/x86/cpu.h"
+#include "arch/x86/msr.h"
+#include "guest/vcpu.h"
+#include "kernel/log.h"
+#include "vmx/exit_qual.h"
+#include "vmx/vmcs.h"
+#include "vmx/vmx.h"
+#include "vmx/vmx_controls.h"
+#include "vmx/vmx_ops.h"
+#include "guest/vcpu_state.h"
+
+_Static_assert(offsetof(struct guest_regs, gpr[GPR_RAX]) == 0, "vmx/entry.asm REG_RAX");
+_Static_assert(offsetof(struct guest_regs, gpr[GPR_RBX]) == 24, "vmx/entry.asm REG_RBX");
+_Static_assert(offsetof(struct guest_regs, gpr[GPR_RDI]) == 56, "vmx/entry.asm REG_RDI");
+_Static_assert(offsetof(struct guest_regs, gpr[GPR_R15]) == 120, "vmx/entry.asm REG_R15");
+
+int vmx_enter(struct guest_regs *regs, int launched);
+
+#define RFLAGS_VM (UINT64_C(1) << 17)
+#define INTERRUPTIBILITY_STI    (1u << 0)
+#define INTERRUPTIBILITY_MOV_SS (1u << 1)
+#define AR_DPL(ar)  (((ar) >> 5) & 3)
+#define AR_L        (1u << 13)
+#define AR_DB       (1u << 14)
+
+static struct vcpu *current_vcpu;
+
+static void save_syscall_msrs(struct guest_syscall_msrs *m)
+{
+    m->star = rdmsr(MSR_IA32_STAR);
+    m->lstar = rdmsr(MSR_IA32_LSTAR);
+    m->cstar = rdmsr(MSR_IA32_CSTAR);
+    m->fmask = rdmsr(MSR_IA32_FMASK);
+    m->kernel_gs_base = rdmsr(MSR_IA32_KERNEL_GS_BASE);
+    m->tsc_aux = rdmsr(MSR_IA32_TSC_AUX);
+    m->cr2 = read_cr2();
+}
+
+static void load_syscall_msrs(const struct guest_syscall_msrs *m)
+{
+    wrmsr(MSR_IA32_STAR, m->star);
+    wrmsr(MSR_IA32_LSTAR, m->lstar);
+    wrmsr(MSR_IA32_CSTAR, m->cstar);
+    wrmsr(MSR_IA32_FMASK, m->fmask);
+    wrmsr(MSR_IA32_KERNEL_GS_BASE, m->kernel_gs_base);
+    wrmsr(MSR_IA32_TSC_AUX, m->tsc_aux);
+    write_cr2(m->cr2);
+}
+
+void vmx_vcpu_activate(struct vcpu *v)
+{
+    if (current_vcpu == v)
+        return;
+    if (current_vcpu)
+        save_syscall_msrs(&to_vmx(current_vcpu)->syscall_msrs);
+    vmcs_load(to_vmx(v)->vmcs_phys);
+    load_syscall_msrs(&to_vmx(v)->syscall_msrs);
+    current_vcpu = v;
+}
+
+uint64_t vcpu_gpr(struct vcpu *v, enum x86_gpr r)
+{
+    return r == GPR_RSP ? vmcs_read(GUEST_RSP) : v->regs.gpr[r];
+}
+
+void vcpu_set_gpr(struct vcpu *v, enum x86_gpr r, uint64_t value)
+{
+    if (r == GPR_RSP)
+        vmcs_write(GUEST_RSP, value);
+    else
+        v->regs.gpr[r] = value;
+}
+
+uint64_t vcpu_rip(struct vcpu *v)
+{
+    (void)v;
+    return vmcs_read(GUEST_RIP);
+}
+
+uint64_t vcpu_rflags(struct vcpu *v)
+{
+    (void)v;
+    return vmcs_read(GUEST_RFLAGS);
+}
+
+void vcpu_set_rflags(struct vcpu *v, uint64_t rflags)
+{
+    (void)v;
+    vmcs_write(GUEST_RFLAGS, rflags);
+}
+
+/* Guest-visible CR0/CR4: bits keel owns come from the read shadow, the rest
+ * from the value the CPU runs with (SDM vol. 3C 25.6.6). */
+uint64_t vcpu_cr0(struct vcpu *v)
+{
+    uint64_t mask = to_vmx(v)->cr0_mask;
+    return (vmcs_read(GUEST_CR0) & ~mask) | (vmcs_read(CR0_READ_SHADOW) & mask);
+}
+
+uint64_t vcpu_cr4(struct vcpu *v)
+{
+    uint64_t mask = to_vmx(v)->cr4_mask;
+    return (vmcs_read(GUEST_CR4) & ~mask) | (vmcs_read(CR4_READ_SHADOW) & mask);
+}
+
+uint64_t vcpu_cr3(struct vcpu *v)
+{
+    (void)v;
+    return vmcs_read(GUEST_CR3);
+}
+
+uint64_t vcpu_efer(struct vcpu *v)
+{
+    (void)v;
+    return vmcs_read(GUEST_IA32_EFER);
+}
+
+uint64_t vcpu_seg_base(struct vcpu *v, enum x86_seg seg)
+{
+    (void)v;
+    return vmcs_read((enum vmcs_field)(GUEST_ES_BASE + 2 * seg));
+}
+
+unsigned vcpu_cpl(struct vcpu *v)
+{
+    (void)v;
+    return AR_DPL(vmcs_read32(GUEST_SS_AR_BYTES));
+}
+
+enum vcpu_mode vcpu_mode(struct vcpu *v)
+{
+    uint32_t cs_ar = vmcs_read32(GUEST_CS_AR_BYTES);
+    if (!(vcpu_cr0(v) & 1))
+        return VCPU_MODE_REAL;
+    if (vcpu_efer(v) & EFER_LMA) {
+        if (cs_ar & AR_L)
+            return VCPU_MODE_LONG_64;
+        return cs_ar & AR_DB ? VCPU_MODE_COMPAT_32 : VCPU_MODE_COMPAT_16;
+    }
+    return cs_ar & AR_DB ? VCPU_MODE_PROTECTED_32 : VCPU_MODE_PROTECTED_16;
+}
+
+void vcpu_skip_instruction(struct vcpu *v)
+{
+    uint64_t len = vmcs_read(VM_EXIT_INSTRUCTION_LEN);
+    vcpu_set_rip(v, vmcs_read(GUEST_RIP) + len);
+}
+
+void vcpu_set_rip(struct vcpu *v, uint64_t rip)
+{
+    (void)v;
+    vmcs_write(GUEST_RIP, rip);
+    uint32_t intr = vmcs_read32(GUEST_INTERRUPTIBILITY_INFO);
+    if (intr & (INTERRUPTIBILITY_STI | INTERRUPTIBILITY_MOV_SS))
+        vmcs_write(GUEST_INTERRUPTIBILITY_INFO,
+                   intr & ~(INTERRUPTIBILITY_STI | INTERRUPTIBILITY_MOV_SS));
+}
+
+void vcpu_set_cr2(struct vcpu *v, uint64_t cr2)
+{
+    to_vmx(v)->syscall_msrs.cr2 = cr2;
+    write_cr2(cr2);
+}
+
+void vcpu_inject_exception(struct vcpu *v, uint8_t vector, bool has_error, uint32_t error)
+{
+    v->pending_event = (struct x86_event){
+        .valid = true,
+        .type = EVENT_HARDWARE_EXCEPTION,
+        .vector = vector,
+        .has_error_code = has_error,
+        .error_code = error,
+    };
+}
+
+/* An event the exit interrupted (IDT-vectoring information, SDM vol. 3C
+ * 28.2.4) must be delivered again, or the guest loses it. */
+static void remember_interrupted_event(struct vcpu *v)
+{
+    uint32_t info = vmcs_read32(IDT_VECTORING_INFO_FIELD);
+    struct x86_event ev;
+    vmx_decode_intr_info(info, 0, &ev);
+    if (!ev.valid)
+        return;
+    if (ev.has_error_code)
+        ev.error_code = vmcs_read32(IDT_VECTORING_ERROR_CODE);
+    v->pending_event = ev;
+}
+
+static void inject_pending_event(struct vcpu *v)
+{
+    struct x86_event *ev = &v->pending_event;
+    if (!ev->valid)
+        return;
+    vmcs_write(VM_ENTRY_INTR_INFO_FIELD, vmx_encode_entry_intr_info(ev));
+    if (ev->has_error_code)
+        vmcs_write(VM_ENTRY_EXCEPTION_ERROR_CODE, ev->error_code);
+    /* Software interrupts and exceptions are re-executed from their length
+     * (SDM vol. 3C 26.6.1.1). */
+    if (ev->type == EVENT_SOFTWARE_INTERRUPT || ev->type == EVENT_SOFTWARE_EXCEPTION ||
+        ev->type == EVENT_PRIVILEGED_SOFTWARE_EXCEPTION)
+        vmcs_write(VM_ENTRY_INSTRUCTION_LEN, vmcs_read(VM_EXIT_INSTRUCTION_LEN));
+    ev->valid = false;
+}
+
+static void report_entry_failure_line(const char *text, void *ctx)
+{
+    (void)ctx;
+    kprintf("  %s\n", text);
+}
+
+static void explain_failed_entry(struct vcpu *v, uint32_t reason, uint64_t qual)
+{
+    kprintf("keel: vm %s: VM entry failed: exit reason %u with the failed-entry bit\n",
+            v->vm->name, reason & EXIT_REASON_BASIC_MASK);
+    entry_failure_explain_current(reason, qual, report_entry_failure_line, NULL);
+}
+
+void vcpu_run(struct vcpu *v)
+{
+    struct vcpu_vmx *x = to_vmx(v);
+    vmx_vcpu_activate(v);
+    while (v->vm->state == VM_STATE_RUNNABLE) {
+        inject_pending_event(v);
+        int failed = vmx_enter(&v->regs, x->launched);
+        if (failed) {
+            const char *why = failed == 1 ? "VMfailInvalid" : vmcs_instruction_error_text();
+            kprintf("keel: vm %s: %s failed: %s\n", v->vm->name,
+                    x->launched ? "VMRESUME" : "VMLAUNCH", why);
+            if (failed == 2)
+                entry_failure_explain_current(0, 0, report_entry_failure_line, NULL);
+            vm_stop(v->vm, VM_STOP_ENTRY_FAILED, 0, "%s", why);
+            return;
+        }
+        x->launched = true;
+        x->exit_reason = vmcs_read32(VM_EXIT_REASON);
+        x->exit_qualification = vmcs_read(EXIT_QUALIFICATION);
+        if (x->exit_reason & EXIT_REASON_FAILED_VMENTRY) {
+            explain_failed_entry(v, x->exit_reason, x->exit_qualification);
+            vm_stop(v->vm, VM_STOP_ENTRY_FAILED, 0, "VM entry failed: %s",
+                    exit_reason_name(x->exit_reason & EXIT_REASON_BASIC_MASK));
+            return;
+        }
+        remember_interrupted_event(v);
+        if (vmx_handle_exit(v) == EXIT_YIELD)
+            return;
+    }
+}
+
+/* ---- Raw loads for guest/cr.c (guest/vcpu_state.h) ---- */
+
+uint64_t vcpu_pat(struct vcpu *v)
+{
+    (void)v;
+    return vmcs_read(GUEST_IA32_PAT);
+}
+
+void vcpu_set_pat(struct vcpu *v, uint64_t pat)
+{
+    (void)v;
+    vmcs_write(GUEST_IA32_PAT, pat);
+}
+
+void vcpu_load_cr0(struct vcpu *v, uint64_t cr0)
+{
+    vmcs_write(CR0_READ_SHADOW, cr0);
+    vmcs_write(GUEST_CR0, vmx_cr0_real(to_vmx(v), cr0));
+}
+
+void vcpu_load_cr4(struct vcpu *v, uint64_t cr4)
+{
+    vmcs_write(CR4_READ_SHADOW, cr4);
+    vmcs_write(GUEST_CR4, vmx_cr4_real(to_vmx(v), cr4));
+}
+
+void vcpu_load_cr3(struct vcpu *v, uint64_t cr3)
+{
+    (void)v;
+    vmcs_write(GUEST_CR3, cr3);
+}
+
+/* The IA-32e-mode-guest entry control must equal EFER.LMA at every entry
+ * (SDM vol. 3C 26.3.1.1), so it follows every EFER change. */
+void vcpu_load_efer(struct vcpu *v, uint64_t efer)
+{
+    (void)v;
+    vmcs_write(GUEST_IA32_EFER, efer);
+    if (efer & EFER_LMA)
+        vmcs_set_bits(VM_ENTRY_CONTROLS, VM_ENTRY_IA32E_MODE_GUEST);
+    else
+        vmcs_clear_bits(VM_ENTRY_CONTROLS, VM_ENTRY_IA32E_MODE_GUEST);
+}
+
+/* With EPT, VM entry takes PAE PDPTEs from the VMCS, not from memory
+ * (SDM vol. 3C 26.3.2.4): keel reads them where a CPU would, at CR3
+ * (bits 31:5), when the guest enters PAE paging or loads CR3 in it. */
+#define PDPTE_PRESENT 1u
+#define PDPTE_RESERVED UINT64_C(0xfff00000000001e6)   /* bits 2:1, 8:5, 63:MAXPHYADDR (52) */
+
+bool vcpu_load_pdptes(struct vcpu *v, uint64_t cr3)
+{
+    uint64_t pdpte[4];
+    if (!vm_ram_read(v->vm, cr3 & 0xffffffe0u, pdpte, sizeof(pdpte)))
+        return false;
+    for (int i = 0; i < 4; i++)
+        if ((pdpte[i] & PDPTE_PRESENT) && (pdpte[i] & PDPTE_RESERVED))
+            return false;
+    if (vmx_policy.ept)
+        for (int i = 0; i < 4; i++)
+            vmcs_write((enum vmcs_field)(GUEST_PDPTE0 + 2 * i), pdpte[i]);
+    return true;
+}
+
+uint64_t vcpu_cr4_allowed(struct vcpu *v)
+{
+    /* What VMX operation allows, less VMXE and SMXE: keel hides VMX and SMX
+     * from guests, so setting those bits faults as on a CPU without them. */
+    return to_vmx(v)->cr4_fixed1 & ~((UINT64_C(1) << 13) | (UINT64_C(1) << 14));
+}
+
+void vcpu_flush_tlb(struct vcpu *v)
+{
+    struct vcpu_vmx *x = to_vmx(v);
+    if (vmx_policy.vpid)
+        invvpid(INVVPID_SINGLE_CONTEXT, x->vpid, 0);
+}

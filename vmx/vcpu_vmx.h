@@ -1,0 +1,91 @@
+/* The VT-x half of a vCPU (vmx/vcpu_vmx.c, vmx/vmcs_init.c, vmx/exit*.c). */
+#ifndef KEEL_VMX_VCPU_VMX_H
+#define KEEL_VMX_VCPU_VMX_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "guest/vm.h"
+
+/* MSRs the guest reaches directly (MSR bitmap) that VM entry/exit do not
+ * switch: keel swaps them when it changes vCPUs. */
+struct guest_syscall_msrs {
+    uint64_t star, lstar, cstar, fmask, kernel_gs_base, tsc_aux;
+    uint64_t cr2;               /* not in the VMCS either (SDM vol. 3C 28.3) */
+};
+
+struct vcpu_vmx {
+    uint64_t vmcs_phys;
+    bool launched;
+    uint16_t vpid;
+    uint64_t eptp;
+    uint64_t io_bitmap_a, io_bitmap_b, msr_bitmap;
+    uint32_t secondary_controls;        /* as set up: what the guest may use */
+
+    /* CR0/CR4 bits keel owns (guest/host masks) and what they must be. */
+    uint64_t cr0_mask, cr4_mask;
+    uint64_t cr0_fixed0, cr0_fixed1, cr4_fixed0, cr4_fixed1;
+
+    /* The current exit, read once per exit. */
+    uint32_t exit_reason;
+    uint64_t exit_qualification;
+
+    uint64_t xcr0;
+    struct guest_syscall_msrs syscall_msrs;
+};
+
+static inline struct vcpu_vmx *to_vmx(struct vcpu *v)
+{
+    return (struct vcpu_vmx *)v->arch;
+}
+
+enum exit_action {
+    EXIT_RESUME,        /* enter the guest again */
+    EXIT_YIELD,         /* let the scheduler pick a vCPU (time slice, HLT) */
+};
+
+/* vmx/vmcs_init.c: allocates the VMCS and bitmaps and fills the VMCS for a
+ * guest that starts in 32-bit protected mode at eip with EAX/EBX set.
+ * Returns 0, or -1 after saying why. */
+int vcpu_arch_create(struct vcpu *v, uint32_t eip);
+
+/* vmx/vcpu_vmx.c */
+void vmx_vcpu_activate(struct vcpu *v);     /* VMPTRLD and MSR swap, if not current */
+void vcpu_run(struct vcpu *v);              /* until it stops or yields */
+
+/* vmx/exit.c */
+enum exit_action vmx_handle_exit(struct vcpu *v);
+void vmx_report_vcpu(struct vcpu *v);       /* decoded state for stop reports */
+
+/* Exit handlers, one per file by subject (vmx/exit_*.c). */
+enum exit_action vmx_exit_cpuid(struct vcpu *v);
+enum exit_action vmx_exit_hlt(struct vcpu *v);
+enum exit_action vmx_exit_vmcall(struct vcpu *v);
+enum exit_action vmx_exit_xsetbv(struct vcpu *v);
+enum exit_action vmx_exit_cache_flush(struct vcpu *v);
+enum exit_action vmx_exit_vmx_instruction(struct vcpu *v);
+enum exit_action vmx_exit_triple_fault(struct vcpu *v);
+enum exit_action vmx_exit_init_signal(struct vcpu *v);
+enum exit_action vmx_exit_sipi(struct vcpu *v);
+enum exit_action vmx_exit_external_interrupt(struct vcpu *v);
+enum exit_action vmx_exit_exception_nmi(struct vcpu *v);
+enum exit_action vmx_exit_preemption_timer(struct vcpu *v);
+enum exit_action vmx_exit_monitor_mwait(struct vcpu *v);
+enum exit_action vmx_exit_rdpmc(struct vcpu *v);
+enum exit_action vmx_exit_io(struct vcpu *v);
+enum exit_action vmx_exit_msr_read(struct vcpu *v);
+enum exit_action vmx_exit_msr_write(struct vcpu *v);
+enum exit_action vmx_exit_cr_access(struct vcpu *v);
+enum exit_action vmx_exit_ept_violation(struct vcpu *v);
+enum exit_action vmx_exit_ept_misconfig(struct vcpu *v);
+
+/* vmx/entry_state.c: reads the current VMCS into the explainer's input and
+ * prints its report (vmx/entry_failure.c) through line(). */
+void entry_failure_explain_current(uint32_t exit_reason, uint64_t exit_qualification,
+                                   void (*line)(const char *text, void *ctx), void *ctx);
+
+/* CR0/CR4 values the CPU must run with for the guest-visible ones. */
+uint64_t vmx_cr0_real(const struct vcpu_vmx *x, uint64_t guest_cr0);
+uint64_t vmx_cr4_real(const struct vcpu_vmx *x, uint64_t guest_cr4);
+
+#endif

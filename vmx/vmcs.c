@@ -1,0 +1,64 @@
+#include "vmx/vmcs.h"
+
+#include "kernel/log.h"
+#include "vmx/exit_reasons.h"
+#include "vmx/vmx_ops.h"
+
+const char *vmcs_instruction_error_text(void)
+{
+    uint64_t err = 0;
+    if (vmread(VM_INSTRUCTION_ERROR, &err) != VMX_SUCCEED)
+        return "(no current VMCS)";
+    return vm_instruction_error_name((unsigned)err);
+}
+
+static _Noreturn void vmcs_access_failed(const char *what, enum vmcs_field field,
+                                         enum vmx_status st, void *caller)
+{
+    panic("%s of VMCS field 0x%x failed (%s) called from %p", what, (unsigned)field,
+          st == VMX_FAIL_INVALID ? "VMfailInvalid: no current VMCS"
+                                 : vmcs_instruction_error_text(),
+          caller);
+}
+
+uint64_t vmcs_read(enum vmcs_field field)
+{
+    uint64_t value;
+    enum vmx_status st = vmread(field, &value);
+    if (st != VMX_SUCCEED)
+        vmcs_access_failed("VMREAD", field, st, __builtin_return_address(0));
+    return value;
+}
+
+void vmcs_write(enum vmcs_field field, uint64_t value)
+{
+    enum vmx_status st = vmwrite(field, value);
+    if (st != VMX_SUCCEED)
+        vmcs_access_failed("VMWRITE", field, st, __builtin_return_address(0));
+}
+
+void vmcs_set_bits(enum vmcs_field field, uint64_t bits)
+{
+    vmcs_write(field, vmcs_read(field) | bits);
+}
+
+void vmcs_clear_bits(enum vmcs_field field, uint64_t bits)
+{
+    vmcs_write(field, vmcs_read(field) & ~bits);
+}
+
+void vmcs_clear(uint64_t phys)
+{
+    enum vmx_status st = vmclear(phys);
+    if (st != VMX_SUCCEED)
+        panic("VMCLEAR of %lx failed (%s)", phys,
+              st == VMX_FAIL_INVALID ? "VMfailInvalid" : vmcs_instruction_error_text());
+}
+
+void vmcs_load(uint64_t phys)
+{
+    enum vmx_status st = vmptrld(phys);
+    if (st != VMX_SUCCEED)
+        panic("VMPTRLD of %lx failed (%s)", phys,
+              st == VMX_FAIL_INVALID ? "VMfailInvalid" : vmcs_instruction_error_text());
+}

@@ -1,0 +1,95 @@
+/*
+ * VMXON: SDM vol. 3C 24.7 "Enabling and Entering VMX Operation" and 24.8
+ * "Restrictions on VMX Operation" (the CR0/CR4 fixed bits).
+ */
+#include "vmx/vmx.h"
+
+#include "arch/x86/cpu.h"
+#include "arch/x86/msr.h"
+#include "kernel/log.h"
+#include "kernel/options.h"
+#include "mm/frame.h"
+#include "mm/paging.h"
+#include "vmx/vmx_ops.h"
+
+#define CR4_VMXE (UINT64_C(1) << 13)
+
+struct vmx_caps vmx_caps;
+struct vmx_policy vmx_policy;
+
+static uint64_t vmxon_region;
+static uint16_t next_vpid = 1;
+
+uint16_t vmx_alloc_vpid(void)
+{
+    if (next_vpid == 0)
+        panic("out of VPIDs");
+    return next_vpid++;
+}
+
+/* Firmware normally locks IA32_FEATURE_CONTROL; where it did not, keel
+ * allows VMXON outside SMX and locks the MSR itself, as the SDM expects of
+ * system software (24.7). */
+static bool feature_control_ready(const struct vmx_caps *caps)
+{
+    uint64_t fc = rdmsr(MSR_IA32_FEATURE_CONTROL);
+    if (fc & FEATURE_CONTROL_LOCKED) {
+        if (fc & FEATURE_CONTROL_VMXON_OUTSIDE_SMX)
+            return true;
+        pr_err("VT-x is disabled by the firmware (IA32_FEATURE_CONTROL = 0x%lx, locked): "
+               "enable it in the firmware setup", fc);
+        return false;
+    }
+    (void)caps;
+    wrmsr(MSR_IA32_FEATURE_CONTROL,
+          fc | FEATURE_CONTROL_VMXON_OUTSIDE_SMX | FEATURE_CONTROL_LOCKED);
+    pr_info("IA32_FEATURE_CONTROL was unlocked: enabled VMXON outside SMX and locked it");
+    return true;
+}
+
+static void apply_fixed_bits(const struct vmx_caps *caps)
+{
+    uint64_t cr0 = read_cr0();
+    uint64_t cr4 = read_cr4() | CR4_VMXE;
+    cr0 = (cr0 | caps->raw.cr0_fixed0) & caps->raw.cr0_fixed1;
+    cr4 = (cr4 | caps->raw.cr4_fixed0) & caps->raw.cr4_fixed1;
+    write_cr0(cr0);
+    write_cr4(cr4);
+}
+
+static void choose_policy(const struct vmx_caps *caps)
+{
+    vmx_policy.ept = caps->ept && caps->ept_caps.walk_4level && caps->ept_caps.memtype_wb &&
+                     caps->ept_caps.invept && !keel_options.noept;
+    vmx_policy.vpid = caps->vpid && caps->vpid_caps.invvpid && !keel_options.novpid;
+    /* Unrestricted guest needs EPT (SDM vol. 3C 26.2.1.1). */
+    vmx_policy.unrestricted_guest = vmx_policy.ept && caps->unrestricted_guest &&
+                                    !keel_options.nounrestricted;
+    vmx_policy.preemption_timer = caps->preemption_timer;
+    pr_info("VT-x: using EPT %s, VPID %s, unrestricted guest %s, preemption timer %s",
+            vmx_policy.ept ? "yes" : keel_options.noept && caps->ept ? "no (noept)" : "no",
+            vmx_policy.vpid ? "yes" : keel_options.novpid && caps->vpid ? "no (novpid)" : "no",
+            vmx_policy.unrestricted_guest ? "yes"
+            : keel_options.nounrestricted && caps->unrestricted_guest ? "no (nounrestricted)"
+                                                                      : "no",
+            vmx_policy.preemption_timer ? "yes" : "no");
+}
+
+bool vmx_enable(const struct vmx_caps *caps)
+{
+    vmx_caps = *caps;
+    if (!feature_control_ready(caps))
+        return false;
+    choose_policy(caps);
+    apply_fixed_bits(caps);
+
+    vmxon_region = frame_alloc();
+    *(uint32_t *)phys_to_virt(vmxon_region) = caps->vmcs_revision_id;
+    enum vmx_status st = vmxon(vmxon_region);
+    if (st != VMX_SUCCEED) {
+        pr_err("VMXON failed (%s)", st == VMX_FAIL_INVALID ? "VMfailInvalid" : "VMfailValid");
+        return false;
+    }
+    pr_info("VMX operation entered (VMXON region at %lx)", vmxon_region);
+    return true;
+}

@@ -1,0 +1,30 @@
+/* Taking this CPU into VMX operation (vmx/vmx.c), and the capabilities and
+ * policy every vCPU is then set up from. */
+#ifndef KEEL_VMX_VMX_H
+#define KEEL_VMX_VMX_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "vmx/vmx_caps.h"
+
+/* What keel will use, after the CPU's capabilities and the boot options. */
+struct vmx_policy {
+    bool ept;
+    bool vpid;
+    bool unrestricted_guest;
+    bool preemption_timer;
+};
+
+extern struct vmx_caps vmx_caps;
+extern struct vmx_policy vmx_policy;
+
+/* Enables VT-x in IA32_FEATURE_CONTROL where needed, applies the CR0/CR4
+ * fixed bits, and executes VMXON.  Returns false, after saying why, when keel
+ * cannot enter VMX operation. */
+bool vmx_enable(const struct vmx_caps *caps);
+
+/* Hands out VPIDs (never 0, which is the host's: SDM vol. 3C 29.1). */
+uint16_t vmx_alloc_vpid(void);
+
+#endif

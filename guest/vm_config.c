@@ -43,6 +43,7 @@ struct line_parse {
     bool mem_seen;
     uint64_t mem_bytes;
     bool testdev;
+    enum vm_testbreak testbreak;
     bool expect_seen;
     enum vm_expect expect;
     uint64_t expect_status;
@@ -195,6 +196,24 @@ static int apply_testdev(const char *value, void *ctx, char *err, size_t errlen)
     return 0;
 }
 
+static int apply_testbreak(const char *value, void *ctx, char *err, size_t errlen)
+{
+    static const char *const names[] = {
+        [VM_TESTBREAK_RFLAGS] = "rflags", [VM_TESTBREAK_CS] = "cs", [VM_TESTBREAK_EFER] = "efer",
+    };
+    struct line_parse *line = ctx;
+
+    if (refuse_unless_kernel_line(line, err, errlen))
+        return -1;
+    for (size_t i = 1; i < ARRAY_SIZE(names); i++) {
+        if (strcmp(value, names[i]) == 0) {
+            line->testbreak = (enum vm_testbreak)i;
+            return 0;
+        }
+    }
+    return refuse(err, errlen, "unknown field (known: rflags, cs, efer)");
+}
+
 static int parse_expect_status(const char *number, struct line_parse *line, char *err,
                                size_t errlen)
 {
@@ -235,6 +254,8 @@ static const struct cmdline_option vm_option_table[] = {
     { "mem", CMDLINE_VALUE_REQUIRED, apply_mem,
       "the VM's RAM: a multiple of 2M from 2M to below 4G (default 16M)" },
     { "testdev", CMDLINE_NO_VALUE, apply_testdev, "attach keel's MMIO test region" },
+    { "testbreak", CMDLINE_VALUE_REQUIRED, apply_testbreak,
+      "test only: corrupt one guest-state field (rflags, cs, efer) so VM entry fails" },
     { "expect", CMDLINE_VALUE_REQUIRED, apply_expect,
       "the outcome that counts as success: pass (default), fail, triple-fault, halted, "
       "bad-access, entry-failed, unhandled, status:N" },
@@ -332,6 +353,7 @@ static void merge_kernel_line(struct vm_config *vm, const struct line_parse *lin
     vm->kernel_size = line->src->size;
     vm->mem_bytes = line->mem_bytes;
     vm->testdev = line->testdev;
+    vm->testbreak = line->testbreak;
     vm->expect = line->expect;
     vm->expect_status = line->expect_status;
     kstrlcpy(vm->cmdline, rest, sizeof(vm->cmdline));

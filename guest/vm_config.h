@@ -53,6 +53,15 @@ enum vm_expect {
     VM_EXPECT_STATUS,           /* the guest ends with status vm_config.expect_status */
 };
 
+/* Guest-state fields `testbreak=` corrupts before the first VM entry, so
+ * keel's VM-entry failure explainer can be seen and tested. */
+enum vm_testbreak {
+    VM_TESTBREAK_NONE,
+    VM_TESTBREAK_RFLAGS,        /* clears RFLAGS bit 1, which must be 1 */
+    VM_TESTBREAK_CS,            /* marks CS not present */
+    VM_TESTBREAK_EFER,          /* sets EFER.LMA without IA-32e mode */
+};
+
 struct vm_guest_module {
     unsigned index;             /* GRUB module number */
     uint64_t size;              /* bytes */
@@ -69,6 +78,7 @@ struct vm_config {
     struct vm_guest_module modules[VM_MAX_MODULES];
 
     bool testdev;               /* attach keel's MMIO test region */
+    enum vm_testbreak testbreak;
     enum vm_expect expect;
     uint64_t expect_status;     /* for VM_EXPECT_STATUS */
 

@@ -19,6 +19,7 @@
 #include "vmx/vmcs.h"
 #include "vmx/vmx.h"
 #include "vmx/vmx_controls.h"
+#include "vmx/vmx_ops.h"
 
 #define CR0_PE (UINT64_C(1) << 0)
 #define CR0_ET (UINT64_C(1) << 4)
@@ -308,8 +309,33 @@ static void setup_guest_state(struct vcpu *v, uint32_t eip)
     v->regs.gpr[GPR_RAX] = MULTIBOOT1_GUEST_MAGIC;
 }
 
+/* testbreak=: one deliberately invalid field (SDM vol. 3C 26.3.1), so the
+ * VM-entry failure explainer has something to explain. */
+static void apply_testbreak(enum vm_testbreak what)
+{
+    switch (what) {
+    case VM_TESTBREAK_RFLAGS:
+        vmcs_write(GUEST_RFLAGS, 0);
+        break;
+    case VM_TESTBREAK_CS:
+        vmcs_write(GUEST_CS_AR_BYTES, FLAT_CODE_AR & ~AR_P);
+        break;
+    case VM_TESTBREAK_EFER:
+        vmcs_write(GUEST_IA32_EFER, EFER_LMA | EFER_LME);
+        break;
+    case VM_TESTBREAK_NONE:
+        break;
+    }
+}
+
 int vcpu_arch_create(struct vcpu *v, uint32_t eip)
 {
+    if (!vmx_policy.unrestricted_guest) {
+        pr_err("vm %s: a multiboot guest starts with paging off, which needs unrestricted "
+               "guest (off: %s); shadow paging is not written yet", v->vm->name,
+               vmx_caps.unrestricted_guest ? "nounrestricted" : "the CPU lacks it");
+        return -1;
+    }
     struct vcpu_vmx *x = kzalloc(sizeof(*x));
     v->arch = x;
     x->vmcs_phys = frame_alloc();
@@ -328,5 +354,10 @@ int vcpu_arch_create(struct vcpu *v, uint32_t eip)
     setup_host_state();
     setup_control_registers(x);
     setup_guest_state(v, eip);
+    apply_testbreak(v->vm->config->testbreak);
+    if (vmx_policy.ept && vmx_caps.ept_caps.invept_single)
+        invept(INVEPT_SINGLE_CONTEXT, x->eptp);
+    else if (vmx_policy.ept)
+        invept(INVEPT_ALL_CONTEXT, 0);
     return 0;
 }

@@ -281,12 +281,12 @@ TEST(unknown_option_stops_only_its_vm)
 
     CHECK_EQ_I(r->problems, 1);
     CHECK_STR(r->log, "[module #1|'colour=blue': unknown option "
-                      "(known: vm, module, mem, testdev, expect)]");
+                      "(known: vm, module, mem, testdev, testbreak, expect)]");
     CHECK_EQ_U(r->nvms, 3);
     CHECK(r->vms[0].valid);
     CHECK(!r->vms[1].valid);
     CHECK_STR(r->vms[1].reason, "module #1: 'colour=blue': unknown option "
-                                "(known: vm, module, mem, testdev, expect)");
+                                "(known: vm, module, mem, testdev, testbreak, expect)");
     CHECK(r->vms[2].valid);
     /* The rest of the line was still read. */
     CHECK_EQ_I(r->vms[1].kernel_module, 1);
@@ -590,7 +590,7 @@ TEST(reason_follows_the_order_of_reports)
 
     CHECK_EQ_I(r->problems, 2);
     CHECK_STR(r->log, "[module #1|'what': unknown option (known: vm, module, mem, testdev, "
-                      "expect)][a|two kernels, module #0 and module #1 (a line without "
+                      "testbreak, expect)][a|two kernels, module #0 and module #1 (a line without "
                       "'module' is the kernel)]");
     CHECK(strstr(r->vms[0].reason, "module #1: 'what': unknown option") == r->vms[0].reason);
     free(r);
@@ -665,7 +665,7 @@ TEST(table_columns_line_up)
     CHECK_STR(t->lines[1], "alpha  32 MiB  #0, 120 KiB  2 (4, 2 KiB)  \"arg1 arg2\"   ok");
     CHECK_STR(t->lines[2], "b      16 MiB  #3, 64 KiB   -             \"\"            "
                            "not started: module #3: 'nonsense': unknown option "
-                           "(known: vm, module, mem, testdev, expect)");
+                           "(known: vm, module, mem, testdev, testbreak, expect)");
     free(t);
     free(r);
 }
@@ -724,4 +724,25 @@ TEST(table_full_vm_fits_its_line)
     CHECK_EQ_I(t->lines[1][len - 1], 'r');      /* the reason runs to the end */
     free(t);
     free(vm);
+}
+
+TEST(testbreak_names_a_field_on_the_kernel_line)
+{
+    struct vm_module_src mods[] = {
+        { 0, "vm=a testbreak=rflags", 4096 },
+        { 1, "vm=b testbreak=cs", 4096 },
+        { 2, "vm=c testbreak=bogus", 4096 },
+        { 3, "vm=a module testbreak=efer", 4096 },
+    };
+    struct vm_config out[4];
+    size_t n = 0;
+    int problems = vm_configs_parse(mods, 4, out, 4, &n, NULL, NULL);
+    CHECK_EQ_I(problems, 2);
+    CHECK_EQ_U(n, 3);
+    CHECK_EQ_U(out[0].testbreak, VM_TESTBREAK_RFLAGS);
+    CHECK(!out[0].valid);       /* its module line carried a kernel-line option */
+    CHECK_EQ_U(out[1].testbreak, VM_TESTBREAK_CS);
+    CHECK(out[1].valid);
+    CHECK(!out[2].valid);
+    CHECK(strstr(out[2].reason, "unknown field (known: rflags, cs, efer)") != NULL);
 }

@@ -54,7 +54,7 @@ bool msr_emul_read(struct vcpu *v, uint32_t msr, uint64_t *value)
     uint64_t *slot;
     switch (msr) {
     case MSR_IA32_TIME_STAMP_COUNTER:
-        *value = rdtsc();
+        *value = rdtsc() + vcpu_tsc_offset(v);
         return true;
     case MSR_IA32_EFER:
         *value = vcpu_efer(v);
@@ -88,6 +88,10 @@ bool msr_emul_write(struct vcpu *v, uint32_t msr, uint64_t value)
     struct vcpu_msr_state *s = vcpu_msr_state(v);
     uint64_t *slot;
     switch (msr) {
+    case MSR_IA32_TIME_STAMP_COUNTER:
+        /* Writing the TSC sets the guest's offset from the host's. */
+        vcpu_set_tsc_offset(v, value - rdtsc());
+        return true;
     case MSR_IA32_EFER:
         if (value & ~EFER_VALID)
             return false;

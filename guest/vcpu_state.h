@@ -13,6 +13,10 @@ static inline struct vcpu_msr_state *vcpu_msr_state(struct vcpu *v)
     return &v->msr;
 }
 
+/* The guest's TSC is the host's plus this offset (VT-x TSC offsetting). */
+uint64_t vcpu_tsc_offset(struct vcpu *v);
+void vcpu_set_tsc_offset(struct vcpu *v, uint64_t offset);
+
 uint64_t vcpu_pat(struct vcpu *v);
 void vcpu_set_pat(struct vcpu *v, uint64_t pat);
 

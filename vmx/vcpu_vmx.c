@@ -257,6 +257,18 @@ void vcpu_run(struct vcpu *v)
 
 /* ---- Raw loads for guest/cr.c (guest/vcpu_state.h) ---- */
 
+uint64_t vcpu_tsc_offset(struct vcpu *v)
+{
+    (void)v;
+    return vmcs_read(TSC_OFFSET);
+}
+
+void vcpu_set_tsc_offset(struct vcpu *v, uint64_t offset)
+{
+    (void)v;
+    vmcs_write(TSC_OFFSET, offset);
+}
+
 uint64_t vcpu_pat(struct vcpu *v)
 {
     (void)v;

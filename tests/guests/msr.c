@@ -103,6 +103,17 @@ static bool tsc_msr_agrees_with_rdtsc(void)
     return v == NO_FAULT && before <= msr && msr <= after;
 }
 
+/* WRMSR IA32_TIME_STAMP_COUNTER moves the counter RDTSC reads (SDM vol. 3B
+ * 18.17): afterwards RDTSC is at or past the value written, and not far. */
+static bool tsc_write_moves_rdtsc(void)
+{
+    const uint64_t target = 0x123456789000ull;
+    wrmsr(MSR_IA32_TIME_STAMP_COUNTER, target);
+    uint64_t now = rdtsc();
+    printf("msr: wrote IA32_TIME_STAMP_COUNTER 0x%llx, RDTSC then 0x%llx\n", target, now);
+    return now >= target && now - target < 100000000ull;
+}
+
 static bool apic_base_reads(void)
 {
     uint32_t lo = 0, hi = 0;
@@ -116,6 +127,8 @@ static const struct named_test known_msr_tests[] = {
     { "msr: rdmsr IA32_APIC_BASE works", NEEDS_NOTHING, apic_base_reads },
     { "msr: IA32_TIME_STAMP_COUNTER lies between two RDTSCs", NEEDS_KEEL,
       tsc_msr_agrees_with_rdtsc },
+    { "msr: wrmsr IA32_TIME_STAMP_COUNTER sets the counter RDTSC reads", NEEDS_KEEL,
+      tsc_write_moves_rdtsc },
 };
 
 void guest_main(uint32_t magic, const struct mb_info *mbi)

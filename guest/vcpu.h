@@ -64,4 +64,12 @@ void vcpu_inject_exception(struct vcpu *v, uint8_t vector, bool has_error, uint3
  * (with CR2 and error code) and returns false. */
 bool vcpu_translate(struct vcpu *v, uint64_t gla, bool write, bool fetch, uint64_t *gpa);
 
+#include "mm/pt_walk.h"
+
+/* Walks the guest's own page tables (paging must be on) for an access of
+ * the given type at privilege level cpl, setting accessed/dirty flags as the
+ * CPU would.  Returns an enum pt_walk_status; nothing is injected. */
+int vcpu_walk(struct vcpu *v, uint64_t gla, enum pt_access_type type, unsigned cpl,
+              struct pt_walk_result *res);
+
 #endif

@@ -51,17 +51,14 @@ static uint8_t max_phys_addr_bits(void)
     return bits >= 32 && bits <= 52 ? bits : 36;
 }
 
-bool vcpu_translate(struct vcpu *v, uint64_t gla, bool write, bool fetch, uint64_t *gpa)
+int vcpu_walk(struct vcpu *v, uint64_t gla, enum pt_access_type type, unsigned cpl,
+              struct pt_walk_result *res)
 {
     uint64_t cr0 = vcpu_cr0(v);
-    if (!(cr0 & CR0_PG)) {
-        *gpa = gla & 0xffffffffu;
-        return true;
-    }
     uint64_t cr4 = vcpu_cr4(v), efer = vcpu_efer(v);
     struct pt_access acc = {
-        .type = fetch ? PT_ACCESS_FETCH : write ? PT_ACCESS_WRITE : PT_ACCESS_READ,
-        .cpl = (uint8_t)vcpu_cpl(v),
+        .type = type,
+        .cpl = (uint8_t)cpl,
         .cr0_wp = cr0 & CR0_WP,
         .cr4_smep = cr4 & CR4_SMEP,
         .cr4_smap = cr4 & CR4_SMAP,
@@ -73,8 +70,18 @@ bool vcpu_translate(struct vcpu *v, uint64_t gla, bool write, bool fetch, uint64
     };
     const struct pt_format *fmt =
         pt_format_for_paging_mode(cr4 & CR4_PAE, cr4 & CR4_PSE, efer & EFER_LMA);
+    return pt_walk(fmt, vcpu_cr3(v), gla, &acc, &guest_ram_ops, v->vm, res);
+}
+
+bool vcpu_translate(struct vcpu *v, uint64_t gla, bool write, bool fetch, uint64_t *gpa)
+{
+    if (!(vcpu_cr0(v) & CR0_PG)) {
+        *gpa = gla & 0xffffffffu;
+        return true;
+    }
     struct pt_walk_result res;
-    int st = pt_walk(fmt, vcpu_cr3(v), gla, &acc, &guest_ram_ops, v->vm, &res);
+    enum pt_access_type type = fetch ? PT_ACCESS_FETCH : write ? PT_ACCESS_WRITE : PT_ACCESS_READ;
+    int st = vcpu_walk(v, gla, type, vcpu_cpl(v), &res);
     if (st == PT_WALK_OK) {
         *gpa = res.phys;
         return true;

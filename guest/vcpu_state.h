@@ -32,7 +32,11 @@ void vcpu_load_efer(struct vcpu *v, uint64_t efer);
 bool vcpu_load_pdptes(struct vcpu *v, uint64_t cr3);
 /* CR4 bits this CPU lets a guest set. */
 uint64_t vcpu_cr4_allowed(struct vcpu *v);
-/* Drops the guest's cached linear translations (after paging-mode changes). */
+/* Drops the guest's cached linear translations (after paging-mode changes):
+ * with shadow paging every shadow too. */
 void vcpu_flush_tlb(struct vcpu *v);
+/* Drops only what the CPU itself caches for this vCPU (INVVPID); the
+ * shadow code calls it after changing shadow entries. */
+void vcpu_flush_hw_tlb(struct vcpu *v);
 
 #endif

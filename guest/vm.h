@@ -24,6 +24,7 @@
 
 struct vm;
 struct vcpu;
+struct shadow_mmu;
 
 /* One handler signature for every emulated port device.  `value` carries the
  * data of an OUT and receives the data of an IN (size 1, 2 or 4 bytes).
@@ -89,6 +90,7 @@ struct vcpu {
     struct x86_event pending_event;     /* injected at the next entry */
     struct vcpu_msr_state msr;
     uint8_t tpr;                /* CR8 */
+    struct shadow_mmu *shadow;  /* guest/shadow_mmu.c; NULL with EPT */
 };
 
 struct vm {

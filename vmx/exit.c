@@ -28,6 +28,7 @@ static const exit_handler_fn exit_handlers[NR_EXIT_REASONS] = {
     [EXIT_REASON_SIPI] = vmx_exit_sipi,
     [EXIT_REASON_CPUID] = vmx_exit_cpuid,
     [EXIT_REASON_HLT] = vmx_exit_hlt,
+    [EXIT_REASON_INVLPG] = vmx_exit_invlpg,
     [EXIT_REASON_INVD] = vmx_exit_cache_flush,
     [EXIT_REASON_WBINVD] = vmx_exit_cache_flush,
     [EXIT_REASON_RDPMC] = vmx_exit_rdpmc,

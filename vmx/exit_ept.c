@@ -8,14 +8,17 @@
 #include "vmx/vcpu_vmx.h"
 #include "vmx/vmcs.h"
 
-static void report_bad_access(struct vcpu *v, const struct gpa_fault *f)
+void vmx_stop_bad_access(struct vcpu *v, uint64_t gpa, bool gla_valid, uint64_t gla,
+                         bool write, bool fetch)
 {
+    const char *what = fetch ? "fetch" : write ? "write" : "read";
     kprintf("keel: vm %s: %s of guest-physical %lx, which is neither RAM nor a device\n",
-            v->vm->name, f->fetch ? "instruction fetch" : f->write ? "write" : "read", f->gpa);
-    if (f->gla_valid)
-        kprintf("  guest-linear address %lx (%s)\n", f->gla,
-                f->during_walk ? "during the guest's page walk" : "the access itself");
+            v->vm->name, what, gpa);
+    if (gla_valid)
+        kprintf("  guest-linear address %lx\n", gla);
     vmx_report_vcpu(v);
+    vm_stop(v->vm, VM_STOP_BAD_ACCESS, 0, "%s of guest-physical %lx at RIP %lx", what, gpa,
+            vcpu_rip(v));
 }
 
 enum exit_action vmx_exit_ept_violation(struct vcpu *v)
@@ -31,9 +34,9 @@ enum exit_action vmx_exit_ept_violation(struct vcpu *v)
         mmio_emulate(v, region, gpa);
         return EXIT_RESUME;
     }
-    report_bad_access(v, &f);
-    vm_stop(v->vm, VM_STOP_BAD_ACCESS, 0, "%s of guest-physical %lx at RIP %lx",
-            f.fetch ? "fetch" : f.write ? "write" : "read", gpa, vcpu_rip(v));
+    if (f.gla_valid && f.during_walk)
+        kprintf("keel: vm %s: the guest's page walk for %lx touched it\n", v->vm->name, f.gla);
+    vmx_stop_bad_access(v, gpa, f.gla_valid, f.gla, f.write, f.fetch);
     return EXIT_RESUME;
 }
 

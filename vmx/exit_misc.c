@@ -185,7 +185,8 @@ enum exit_action vmx_exit_external_interrupt(struct vcpu *v)
     return EXIT_YIELD;
 }
 
-/* The exception bitmap is empty under EPT, so this exit means a host NMI. */
+/* Under EPT the exception bitmap is empty, so this exit is a host NMI; with
+ * shadow paging #PF is intercepted too (vmx/exit_shadow.c). */
 enum exit_action vmx_exit_exception_nmi(struct vcpu *v)
 {
     struct x86_event ev;
@@ -195,6 +196,8 @@ enum exit_action vmx_exit_exception_nmi(struct vcpu *v)
         pr_warn("vm %s: NMI while the guest ran", v->vm->name);
         return EXIT_RESUME;
     }
+    if (ev.type == EVENT_HARDWARE_EXCEPTION && ev.vector == EXC_PF && v->shadow)
+        return vmx_exit_shadow_page_fault(v, to_vmx(v)->exit_qualification, ev.error_code);
     kprintf("keel: vm %s: unexpected exception exit, vector %u\n", v->vm->name, ev.vector);
     vmx_report_vcpu(v);
     vm_stop(v->vm, VM_STOP_UNHANDLED, 0, "unexpected exception exit %u", ev.vector);

@@ -15,6 +15,7 @@
 #include "vmx/vmx.h"
 #include "vmx/vmx_controls.h"
 #include "vmx/vmx_ops.h"
+#include "guest/shadow_mmu.h"
 #include "guest/vcpu_state.h"
 
 _Static_assert(offsetof(struct guest_regs, gpr[GPR_RAX]) == 0, "vmx/entry.asm REG_RAX");
@@ -113,14 +114,13 @@ uint64_t vcpu_cr4(struct vcpu *v)
 
 uint64_t vcpu_cr3(struct vcpu *v)
 {
-    (void)v;
-    return vmcs_read(GUEST_CR3);
+    struct vcpu_vmx *x = to_vmx(v);
+    return x->shadow_paging ? x->guest_cr3 : vmcs_read(GUEST_CR3);
 }
 
 uint64_t vcpu_efer(struct vcpu *v)
 {
-    (void)v;
-    return vmcs_read(GUEST_IA32_EFER);
+    return to_vmx(v)->guest_efer;
 }
 
 uint64_t vcpu_seg_base(struct vcpu *v, enum x86_seg seg)
@@ -271,20 +271,44 @@ void vcpu_set_tsc_offset(struct vcpu *v, uint64_t offset)
 
 uint64_t vcpu_pat(struct vcpu *v)
 {
-    (void)v;
-    return vmcs_read(GUEST_IA32_PAT);
+    return to_vmx(v)->guest_pat;
 }
 
 void vcpu_set_pat(struct vcpu *v, uint64_t pat)
 {
-    (void)v;
-    vmcs_write(GUEST_IA32_PAT, pat);
+    to_vmx(v)->guest_pat = pat;
+    vmx_set_guest_pat(to_vmx(v), pat);
+}
+
+/* The CPU's EFER under shadow paging: the guest's, except that LME waits
+ * for the guest's CR0.PG, since the CPU itself always pages (a CPU with
+ * EFER.LME = 1 and CR0.PG = 1 is in IA-32e mode). */
+static void shadow_load_real_efer(struct vcpu *v)
+{
+    struct vcpu_vmx *x = to_vmx(v);
+    uint64_t efer = x->guest_efer;
+    if (!(vmcs_read(CR0_READ_SHADOW) & (UINT64_C(1) << 31)))
+        efer &= ~(EFER_LME | EFER_LMA);
+    vmx_set_guest_efer(x, efer);
+    if (efer & EFER_LMA)
+        vmcs_set_bits(VM_ENTRY_CONTROLS, VM_ENTRY_IA32E_MODE_GUEST);
+    else
+        vmcs_clear_bits(VM_ENTRY_CONTROLS, VM_ENTRY_IA32E_MODE_GUEST);
 }
 
 void vcpu_load_cr0(struct vcpu *v, uint64_t cr0)
 {
+    struct vcpu_vmx *x = to_vmx(v);
     vmcs_write(CR0_READ_SHADOW, cr0);
-    vmcs_write(GUEST_CR0, vmx_cr0_real(to_vmx(v), cr0));
+    vmcs_write(GUEST_CR0, vmx_cr0_real(x, cr0));
+    if (!x->shadow_paging)
+        return;
+    shadow_load_real_efer(v);
+    /* Without unrestricted guest the CPU cannot run real mode (SDM vol. 3C
+     * 26.3.1.1), and keel does not emulate it. */
+    if (!(cr0 & 1))
+        vm_stop(v->vm, VM_STOP_UNHANDLED, 0,
+                "the guest cleared CR0.PE: real mode needs unrestricted guest (EPT)");
 }
 
 void vcpu_load_cr4(struct vcpu *v, uint64_t cr4)
@@ -293,18 +317,34 @@ void vcpu_load_cr4(struct vcpu *v, uint64_t cr4)
     vmcs_write(GUEST_CR4, vmx_cr4_real(to_vmx(v), cr4));
 }
 
+/* A CR3 load is a TLB flush of non-global entries: with shadow paging, the
+ * shadow for the new CR3 is chosen and its non-global entries dropped. */
 void vcpu_load_cr3(struct vcpu *v, uint64_t cr3)
 {
-    (void)v;
-    vmcs_write(GUEST_CR3, cr3);
+    struct vcpu_vmx *x = to_vmx(v);
+    if (!x->shadow_paging) {
+        vmcs_write(GUEST_CR3, cr3);
+        return;
+    }
+    x->guest_cr3 = cr3;
+    vmcs_write(GUEST_CR3, shadow_activate(v, true));
 }
 
 /* The IA-32e-mode-guest entry control must equal EFER.LMA at every entry
  * (SDM vol. 3C 26.3.1.1), so it follows every EFER change. */
 void vcpu_load_efer(struct vcpu *v, uint64_t efer)
 {
-    (void)v;
-    vmcs_write(GUEST_IA32_EFER, efer);
+    struct vcpu_vmx *x = to_vmx(v);
+    if (x->shadow_paging) {
+        bool nxe_changed = (x->guest_efer ^ efer) & EFER_NXE;
+        x->guest_efer = efer;
+        shadow_load_real_efer(v);
+        if (nxe_changed)
+            vcpu_flush_tlb(v);
+        return;
+    }
+    x->guest_efer = efer;
+    vmx_set_guest_efer(x, efer);
     if (efer & EFER_LMA)
         vmcs_set_bits(VM_ENTRY_CONTROLS, VM_ENTRY_IA32E_MODE_GUEST);
     else
@@ -338,9 +378,22 @@ uint64_t vcpu_cr4_allowed(struct vcpu *v)
     return to_vmx(v)->cr4_fixed1 & ~((UINT64_C(1) << 13) | (UINT64_C(1) << 14));
 }
 
+void vcpu_flush_hw_tlb(struct vcpu *v)
+{
+    struct vcpu_vmx *x = to_vmx(v);
+    /* Without VPID every VM entry and exit flushes the TLB anyway (SDM vol.
+     * 3C 29.4.3.1). */
+    if (vmx_policy.vpid)
+        invvpid(INVVPID_SINGLE_CONTEXT, x->vpid, 0);
+}
+
 void vcpu_flush_tlb(struct vcpu *v)
 {
     struct vcpu_vmx *x = to_vmx(v);
-    if (vmx_policy.vpid)
-        invvpid(INVVPID_SINGLE_CONTEXT, x->vpid, 0);
+    if (x->shadow_paging) {
+        shadow_flush_all(v);
+        vmcs_write(GUEST_CR3, shadow_activate(v, false));
+        return;
+    }
+    vcpu_flush_hw_tlb(v);
 }

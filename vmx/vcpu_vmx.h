@@ -32,6 +32,19 @@ struct vcpu_vmx {
 
     uint64_t xcr0;
     struct guest_syscall_msrs syscall_msrs;
+
+    /* Shadow paging (no EPT): the CPU's CR3 holds a shadow root and its EFER
+     * may differ from the guest's, so keel keeps the guest's values here. */
+    bool shadow_paging;
+    uint64_t guest_cr3;
+
+    /* The guest's EFER and PAT as it wrote them (vmx/msr_switch.c switches
+     * the CPU's), and the MSR-load areas where the controls are missing. */
+    uint64_t guest_efer;
+    uint64_t guest_pat;
+    uint64_t msr_area;
+    unsigned entry_msr_count, exit_msr_count;
+    int efer_slot, pat_slot;
 };
 
 static inline struct vcpu_vmx *to_vmx(struct vcpu *v)
@@ -78,6 +91,18 @@ enum exit_action vmx_exit_msr_write(struct vcpu *v);
 enum exit_action vmx_exit_cr_access(struct vcpu *v);
 enum exit_action vmx_exit_ept_violation(struct vcpu *v);
 enum exit_action vmx_exit_ept_misconfig(struct vcpu *v);
+enum exit_action vmx_exit_invlpg(struct vcpu *v);
+enum exit_action vmx_exit_shadow_page_fault(struct vcpu *v, uint64_t gla, uint32_t error);
+
+/* Reports a guest access to guest-physical memory that is neither RAM nor
+ * MMIO and stops the VM (vmx/exit_ept.c). */
+void vmx_stop_bad_access(struct vcpu *v, uint64_t gpa, bool gla_valid, uint64_t gla,
+                         bool write, bool fetch);
+
+/* vmx/msr_switch.c: EFER and PAT through the VMCS or the MSR-load areas. */
+void vmx_msr_switch_init(struct vcpu_vmx *x, uint32_t entry_ctls, uint32_t exit_ctls);
+void vmx_set_guest_efer(struct vcpu_vmx *x, uint64_t efer);
+void vmx_set_guest_pat(struct vcpu_vmx *x, uint64_t pat);
 
 /* vmx/entry_state.c: reads the current VMCS into the explainer's input and
  * prints its report (vmx/entry_failure.c) through line(). */

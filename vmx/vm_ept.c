@@ -72,9 +72,8 @@ static const struct ept_alloc_ops ept_frames = {
 int vm_arch_build_address_space(struct vm *vm)
 {
     if (!vmx_policy.ept) {
-        ksnprintf(vm->stop_detail, sizeof(vm->stop_detail),
-                  "this CPU (or noept) gives no EPT, and shadow paging is not written yet");
-        return -1;
+        vm->eptp = 0;           /* shadow paging (guest/shadow_mmu.c) */
+        return 0;
     }
     uint64_t pml4;
     int st = ept_build(&vm->gpa_map, read_host_mtrrs(), &ept_frames, NULL, &pml4);

@@ -9,6 +9,8 @@
 #include "arch/x86/cpu.h"
 #include "arch/x86/gdt.h"
 #include "arch/x86/msr.h"
+#include "arch/x86/traps.h"
+#include "guest/shadow_mmu.h"
 #include "guest/x86.h"
 #include "kernel/log.h"
 #include "lib/string.h"
@@ -115,14 +117,16 @@ static int setup_controls(struct vcpu_vmx *x)
                         &proc2))
         return -1;
 
-    uint32_t need_exit = VM_EXIT_HOST_ADDRESS_SPACE_SIZE | VM_EXIT_SAVE_IA32_EFER |
-                         VM_EXIT_LOAD_IA32_EFER | VM_EXIT_SAVE_IA32_PAT | VM_EXIT_LOAD_IA32_PAT;
-    uint32_t want_exit = need_exit | VM_EXIT_ACKNOWLEDGE_INTERRUPT_ON_EXIT;
+    /* EFER and PAT are switched by these controls where the CPU has them,
+     * else through MSR-load areas (vmx/msr_switch.c). */
+    uint32_t need_exit = VM_EXIT_HOST_ADDRESS_SPACE_SIZE;
+    uint32_t want_exit = need_exit | VM_EXIT_LOAD_IA32_EFER | VM_EXIT_LOAD_IA32_PAT |
+                         VM_EXIT_ACKNOWLEDGE_INTERRUPT_ON_EXIT;
     if (adjust_controls("VM-exit", &c->exit, want_exit, need_exit, &exit))
         return -1;
 
-    uint32_t need_entry = VM_ENTRY_LOAD_IA32_EFER | VM_ENTRY_LOAD_IA32_PAT;
-    if (adjust_controls("VM-entry", &c->entry, need_entry, need_entry, &entry))
+    uint32_t want_entry = VM_ENTRY_LOAD_IA32_EFER | VM_ENTRY_LOAD_IA32_PAT;
+    if (adjust_controls("VM-entry", &c->entry, want_entry, 0, &entry))
         return -1;
     entry &= ~VM_ENTRY_IA32E_MODE_GUEST;        /* the guest starts in 32-bit mode */
 
@@ -138,8 +142,7 @@ static int setup_controls(struct vcpu_vmx *x)
     vmcs_write(PAGE_FAULT_ERROR_CODE_MATCH, 0);
     vmcs_write(CR3_TARGET_COUNT, 0);
     vmcs_write(VM_EXIT_MSR_STORE_COUNT, 0);
-    vmcs_write(VM_EXIT_MSR_LOAD_COUNT, 0);
-    vmcs_write(VM_ENTRY_MSR_LOAD_COUNT, 0);
+    vmx_msr_switch_init(x, entry, exit);
     vmcs_write(VM_ENTRY_INTR_INFO_FIELD, 0);
     vmcs_write(TSC_OFFSET, 0);
     vmcs_write(IO_BITMAP_A, x->io_bitmap_a);
@@ -206,8 +209,6 @@ static void setup_host_state(void)
     vmcs_write(HOST_IA32_SYSENTER_CS, 0);
     vmcs_write(HOST_IA32_SYSENTER_ESP, 0);
     vmcs_write(HOST_IA32_SYSENTER_EIP, 0);
-    vmcs_write(HOST_IA32_EFER, rdmsr(MSR_IA32_EFER));
-    vmcs_write(HOST_IA32_PAT, rdmsr(MSR_IA32_PAT));
     vmcs_write(HOST_RIP, (uint64_t)(uintptr_t)vmx_exit_entry);
     /* HOST_RSP is written by vmx_enter on every entry. */
 }
@@ -229,13 +230,23 @@ static void set_guest_segment(enum x86_seg seg, uint16_t sel, uint32_t ar)
     vmcs_write(arf, ar);
 }
 
+/* Under shadow paging the CPU always pages, in protected mode, with CR0.WP
+ * (so keel sees supervisor writes to read-only shadow entries) and PAE
+ * (shadows are PAE or 4-level tables): guest/shadow_mmu.c. */
+#define CR0_WP (UINT64_C(1) << 16)
+#define CR4_PAE (UINT64_C(1) << 5)
+
 uint64_t vmx_cr0_real(const struct vcpu_vmx *x, uint64_t guest_cr0)
 {
+    if (x->shadow_paging)
+        guest_cr0 |= CR0_PG | CR0_PE | CR0_WP;
     return (guest_cr0 | x->cr0_fixed0) & x->cr0_fixed1;
 }
 
 uint64_t vmx_cr4_real(const struct vcpu_vmx *x, uint64_t guest_cr4)
 {
+    if (x->shadow_paging)
+        guest_cr4 |= CR4_PAE;
     return (guest_cr4 | x->cr4_fixed0) & x->cr4_fixed1;
 }
 
@@ -252,6 +263,8 @@ static void setup_control_registers(struct vcpu_vmx *x)
     x->cr4_fixed1 = vmx_caps.raw.cr4_fixed1;
 
     x->cr0_mask = (x->cr0_fixed0 | ~x->cr0_fixed1 | CR0_PG | CR0_CD | CR0_NW) & 0xffffffffu;
+    if (x->shadow_paging)
+        x->cr0_mask = 0xffffffffu;      /* PE, PG and WP differ from the guest's */
     /* Every CR4 bit is keel's: which bits a guest may set depends on the
      * CPUID keel shows it (guest/cr.c), and CR4 writes are rare. */
     x->cr4_mask = ~UINT64_C(0);
@@ -264,6 +277,19 @@ static void setup_control_registers(struct vcpu_vmx *x)
     vmcs_write(CR4_READ_SHADOW, 0);
     vmcs_write(GUEST_CR4, vmx_cr4_real(x, 0));
     vmcs_write(GUEST_CR3, 0);
+}
+
+/* Shadow paging needs every #PF (the guest's tables decide each one: SDM
+ * vol. 3C 26.2 "page-fault error-code mask/match" with mask = match = 0 and
+ * bit 14 set means all of them) and every CR3 access and INVLPG (set in
+ * setup_controls when EPT is off). */
+static void setup_shadow_paging(struct vcpu *v)
+{
+    struct vcpu_vmx *x = to_vmx(v);
+    v->shadow = kzalloc(sizeof(*v->shadow));
+    x->guest_cr3 = 0;
+    vmcs_set_bits(EXCEPTION_BITMAP, UINT64_C(1) << EXC_PF);
+    vmcs_write(GUEST_CR3, shadow_activate(v, false));
 }
 
 static void setup_guest_state(struct vcpu *v, uint32_t eip)
@@ -295,8 +321,11 @@ static void setup_guest_state(struct vcpu *v, uint32_t eip)
     vmcs_write(GUEST_RFLAGS, RFLAGS_FIXED1);
     vmcs_write(GUEST_DR7, DR7_INIT);
     vmcs_write(GUEST_IA32_DEBUGCTL, 0);
-    vmcs_write(GUEST_IA32_EFER, 0);
-    vmcs_write(GUEST_IA32_PAT, PAT_POWER_ON);
+    struct vcpu_vmx *x = to_vmx(v);
+    x->guest_efer = 0;
+    x->guest_pat = PAT_POWER_ON;
+    vmx_set_guest_efer(x, 0);
+    vmx_set_guest_pat(x, PAT_POWER_ON);
     vmcs_write(GUEST_SYSENTER_CS, 0);
     vmcs_write(GUEST_SYSENTER_ESP, 0);
     vmcs_write(GUEST_SYSENTER_EIP, 0);
@@ -321,7 +350,7 @@ static void apply_testbreak(enum vm_testbreak what)
         vmcs_write(GUEST_CS_AR_BYTES, FLAT_CODE_AR & ~AR_P);
         break;
     case VM_TESTBREAK_EFER:
-        vmcs_write(GUEST_IA32_EFER, EFER_LMA | EFER_LME);
+        vmcs_write(GUEST_IA32_EFER, EFER_LMA | EFER_LME);   /* needs "load IA32_EFER" */
         break;
     case VM_TESTBREAK_NONE:
         break;
@@ -330,9 +359,9 @@ static void apply_testbreak(enum vm_testbreak what)
 
 int vcpu_arch_create(struct vcpu *v, uint32_t eip)
 {
-    if (!vmx_policy.unrestricted_guest) {
-        pr_err("vm %s: a multiboot guest starts with paging off, which needs unrestricted "
-               "guest (off: %s); shadow paging is not written yet", v->vm->name,
+    if (vmx_policy.ept && !vmx_policy.unrestricted_guest) {
+        pr_err("vm %s: with EPT, a guest that starts with paging off needs unrestricted guest "
+               "(off: %s); boot with noept to run it on shadow paging", v->vm->name,
                vmx_caps.unrestricted_guest ? "nounrestricted" : "the CPU lacks it");
         return -1;
     }
@@ -344,6 +373,7 @@ int vcpu_arch_create(struct vcpu *v, uint32_t eip)
     x->xcr0 = 1;                        /* x87 state only, as after reset */
     v->msr.apic_base = UINT64_C(0xfee00000) | (1u << 11) | (1u << 8);  /* enabled, BSP */
     x->eptp = v->vm->eptp;
+    x->shadow_paging = !vmx_policy.ept;
     setup_io_bitmaps(x);
     setup_msr_bitmap(x);
 
@@ -354,6 +384,8 @@ int vcpu_arch_create(struct vcpu *v, uint32_t eip)
     setup_host_state();
     setup_control_registers(x);
     setup_guest_state(v, eip);
+    if (x->shadow_paging)
+        setup_shadow_paging(v);
     apply_testbreak(v->vm->config->testbreak);
     if (vmx_policy.ept && vmx_caps.ept_caps.invept_single)
         invept(INVEPT_SINGLE_CONTEXT, x->eptp);

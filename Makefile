@@ -40,7 +40,7 @@ LDFLAGS := -nostdlib -static -z max-page-size=0x1000 -z noexecstack --gc-section
 KERNEL := $(BUILD)/keel.elf
 ISO    := $(BUILD)/keel.iso
 
-.PHONY: all iso run test unit integration clean deps disasm
+.PHONY: all iso run test unit fuzz clean deps
 all: $(KERNEL)
 
 $(KERNEL): $(OBJS) linker.ld
@@ -75,8 +75,13 @@ test: deps
 	$(Q)$(MAKE) --no-print-directory $(KERNEL) $(ISO) guests
 	$(Q)tests/run-all
 
-unit: 
+unit:
 	$(Q)tests/run-all --unit-only
+
+# The fuzz targets alone, for longer: make fuzz FUZZ_SECONDS=600
+FUZZ_SECONDS ?= 300
+fuzz: deps
+	$(Q)FUZZ_SECONDS=$(FUZZ_SECONDS) tests/run-all --fuzz-only
 
 clean:
 	rm -rf $(BUILD)

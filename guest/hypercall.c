@@ -46,7 +46,7 @@ void hypercall_dispatch(struct vcpu *v)
         ret = hc_print(v, a1, a2);
         break;
     case KEEL_HC_EXIT_COUNT:
-        ret = a1 < NR_EXIT_REASONS ? v->exit_counts[a1] : HC_ERROR;
+        ret = a1 < NR_EXIT_REASONS ? v->stats.reason[a1].count : HC_ERROR;
         break;
     default:
         ret = HC_ERROR;

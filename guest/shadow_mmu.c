@@ -49,6 +49,15 @@
 #define SHADOW_TABLE_FLAGS (PTE_PRESENT | PTE_WRITABLE | PTE_USER)
 #define SHADOW_PDPTE_FLAGS PTE_PRESENT
 #define GUEST_PTE_G (UINT64_C(1) << 8)
+/* Software-available bits of shadow leaves (SDM vol. 3A 5.4.4: bits 11:9
+ * are ignored by the CPU): this 4 KiB entry shadows part of a guest 2 MiB or
+ * 4 MiB page, or of a 1 GiB page, which one INVLPG anywhere in it must drop
+ * whole. */
+#define SHADOW_LARGE_PIECE (UINT64_C(1) << 9)
+#define SHADOW_HUGE_PIECE  (UINT64_C(1) << 10)
+#define LARGE_REGION (UINT64_C(4) << 20)        /* holds any 2 MiB or 4 MiB page */
+#define HUGE_REGION  (UINT64_C(1) << 30)
+#define PT_SPAN      (UINT64_C(2) << 20)        /* what one shadow page table maps */
 
 static unsigned root_levels(enum shadow_kind kind)
 {
@@ -164,8 +173,9 @@ uint64_t shadow_activate(struct vcpu *v, bool flush_nonglobal)
     s->stats.cr3_switches++;
     if (hit) {
         s->stats.cr3_hits++;
-        if (flush_nonglobal && kind != SHADOW_IDENTITY)
+        if (flush_nonglobal && kind != SHADOW_IDENTITY) {
             r->globals = zap_nonglobal(r->root_hpa, root_levels(kind));
+        }
     }
     r->last_used = ++s->clock;
     s->current = r;
@@ -201,16 +211,61 @@ static uint64_t *find_leaf(const struct shadow_root *r, uint64_t gla)
     return &table(t)[shadow_index(r->kind, gla, 1)];
 }
 
+/* The shadow page table mapping gla (the level-1 table), if it exists. */
+static uint64_t *find_page_table(const struct shadow_root *r, uint64_t gla)
+{
+    uint64_t *leaf = find_leaf(r, gla);
+    return leaf ? leaf - shadow_index(r->kind, gla, 1) : NULL;
+}
+
+/* Drops the leaves marked `piece` (and, if `global_only`, global) in
+ * [start, start + size) of root r. */
+static void zap_pieces_in(const struct shadow_root *r, uint64_t start, uint64_t size,
+                          uint64_t piece, bool global_only)
+{
+    uint64_t must = piece | (global_only ? PTE_GLOBAL : 0);
+    for (uint64_t a = start; a < start + size; a += PT_SPAN) {
+        uint64_t *pt = find_page_table(r, a);
+        if (!pt)
+            continue;
+        for (unsigned i = 0; i < PT_ENTRIES; i++)
+            if ((pt[i] & must) == must)
+                pt[i] = 0;
+    }
+}
+
+/* Drops gla's translation, and the large-page pieces around it, from r. */
+static void invlpg_root(struct shadow_root *r, uint64_t gla, bool global_only)
+{
+    uint64_t *leaf = find_leaf(r, gla);
+    if (leaf && (!global_only || (*leaf & PTE_GLOBAL)))
+        *leaf = 0;
+    if (r->large_pieces)
+        zap_pieces_in(r, gla & ~(LARGE_REGION - 1), LARGE_REGION, SHADOW_LARGE_PIECE,
+                      global_only);
+    if (r->huge_pieces)
+        zap_pieces_in(r, gla & ~(HUGE_REGION - 1), HUGE_REGION, SHADOW_HUGE_PIECE,
+                      global_only);
+}
+
+/* INVLPG of an address in a large page drops that page's whole translation
+ * (SDM vol. 3A 5.10.4.1).  The shadow holds it as 4 KiB pieces, and the
+ * piece at gla need not be there, so the pieces of large pages around gla
+ * go: those in the 4 MiB-aligned region (it holds any 2 MiB or 4 MiB page
+ * containing gla) and, if the shadow has any, those of 1 GiB pages in the
+ * 1 GiB-aligned region.  Dropping more than a CPU would is always allowed.
+ * Shadows of other address spaces lose their non-global entries anyway when
+ * their CR3 is loaded again, so only their global entries are looked at. */
 void shadow_invlpg(struct vcpu *v, uint64_t gla)
 {
     struct shadow_mmu *s = v->shadow;
     s->stats.invlpgs++;
     for (unsigned i = 0; i < SHADOW_ROOTS; i++) {
-        if (!s->roots[i].valid)
-            continue;
-        uint64_t *leaf = find_leaf(&s->roots[i], gla);
-        if (leaf)
-            *leaf = 0;
+        struct shadow_root *r = &s->roots[i];
+        if (r == s->current)
+            invlpg_root(r, gla, false);
+        else if (r->valid && r->globals)
+            invlpg_root(r, gla, true);
     }
     vcpu_flush_hw_tlb(v);
 }
@@ -261,6 +316,10 @@ static uint64_t leaf_flags(struct vcpu *v, const struct pt_walk_result *w, uint3
     }
     if (!w->executable)
         flags |= PTE_NX;
+    if (w->page_size >= HUGE_REGION)
+        flags |= SHADOW_HUGE_PIECE;
+    else if (w->page_size > PAGE_SIZE)
+        flags |= SHADOW_LARGE_PIECE;
     if ((guest_leaf & GUEST_PTE_G) && (vcpu_cr4(v) & CR4_PGE))
         flags |= PTE_GLOBAL;
     return flags | (guest_leaf & (PTE_PWT | PTE_PCD));
@@ -301,6 +360,10 @@ enum shadow_fault_result shadow_page_fault(struct vcpu *v, uint64_t gla, uint32_
     uint64_t flags = leaf_flags(v, &w, hw_error);
     if ((flags & PTE_GLOBAL) && !(*slot & PTE_GLOBAL))
         s->current->globals++;
+    if (flags & SHADOW_LARGE_PIECE)
+        s->current->large_pieces++;
+    if (flags & SHADOW_HUGE_PIECE)
+        s->current->huge_pieces++;
     *slot = PAGE_ALIGN_DOWN(hpa) | flags;
     s->stats.fills++;
     return SHADOW_FIXED;

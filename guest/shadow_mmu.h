@@ -31,6 +31,9 @@ struct shadow_root {
     uint64_t root_hpa;          /* what the CPU's CR3 holds */
     uint64_t last_used;
     unsigned globals;           /* global leaf entries it holds */
+    /* Leaf entries ever made for parts of guest 2/4 MiB and 1 GiB pages
+     * (never decremented: they only say whether INVLPG must look). */
+    unsigned large_pieces, huge_pieces;
 };
 
 struct shadow_stats {

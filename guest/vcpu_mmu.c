@@ -7,6 +7,7 @@
 #include "arch/x86/cpu.h"
 #include "arch/x86/msr.h"
 #include "arch/x86/traps.h"
+#include "guest/cpuid_policy.h"
 #include "guest/vcpu.h"
 #include "mm/pt_walk.h"
 
@@ -45,6 +46,19 @@ static const struct pt_mem_ops guest_ram_ops = {
     .cmpxchg_entry = cmpxchg_guest_entry,
 };
 
+/* 1 GiB pages exist for the guest only if its CPUID says so (keel hides
+ * them under shadow paging): asked once per vCPU. */
+static bool guest_has_1g_pages(struct vcpu *v)
+{
+    if (!v->paging_caps_known) {
+        struct cpuid_result r;
+        vcpu_cpuid(v, 0x80000001, 0, &r);
+        v->page_1g = r.edx & CPUID_EXT_PAGE1GB;
+        v->paging_caps_known = true;
+    }
+    return v->page_1g;
+}
+
 static uint8_t max_phys_addr_bits(void)
 {
     uint8_t bits = (uint8_t)cpuid(0x80000008, 0).eax;
@@ -64,7 +78,7 @@ int vcpu_walk(struct vcpu *v, uint64_t gla, enum pt_access_type type, unsigned c
         .cr4_smap = cr4 & CR4_SMAP,
         .rflags_ac = vcpu_rflags(v) & RFLAGS_AC,
         .efer_nxe = efer & EFER_NXE,
-        .page_1g = cpuid(0x80000001, 0).edx & CPUID_EXT_PAGE1GB,
+        .page_1g = guest_has_1g_pages(v),
         .maxphyaddr = max_phys_addr_bits(),
         .set_ad = true,
     };

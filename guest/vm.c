@@ -7,8 +7,10 @@
 
 #include <stdarg.h>
 
+#include "arch/x86/cpu.h"
 #include "boot/boot_info.h"
 #include "guest/dev/devices.h"
+#include "guest/dev/uart16550.h"
 #include "guest/mb_loader.h"
 #include "guest/vcpu.h"
 #include "guest/vm_table.h"
@@ -96,11 +98,39 @@ void vm_console_putc(struct vm *vm, char c)
 
 static void print_exit_counts(const struct vcpu *v)
 {
-    kprintf("  exits: %lu in all", v->exits_total);
+    uint64_t total = 0;
     for (unsigned r = 0; r < NR_EXIT_REASONS; r++)
-        if (v->exit_counts[r])
-            kprintf(", %s %lu", exit_reason_name(r), v->exit_counts[r]);
+        total += v->stats.reason[r].count;
+    kprintf("  exits: %lu in all", total);
+    for (unsigned r = 0; r < NR_EXIT_REASONS; r++)
+        if (v->stats.reason[r].count)
+            kprintf(", %s %lu", exit_reason_name(r), v->stats.reason[r].count);
     kprintf("\n");
+}
+
+/* The exit that stops a VM is never followed by an entry, where exits are
+ * normally timed: count it here, with the time its handling took. */
+static void record_final_exit(struct vcpu *v)
+{
+    if (!v->exit_tsc)
+        return;
+    uint64_t ticks = rdtsc() - v->exit_tsc;
+    exit_stats_record(&v->stats, v->exit_reason & EXIT_REASON_BASIC_MASK, ticks);
+    exit_trace_complete(&v->trace, ticks);
+    v->exit_tsc = 0;
+}
+
+/* Stops that are not the guest's own doing get the trace ring printed:
+ * what led up to them is usually the question. */
+static bool abnormal_stop(enum vm_stop_reason reason)
+{
+    return reason != VM_STOP_DEBUG_EXIT && reason != VM_STOP_SHUTDOWN_PORT;
+}
+
+static void print_trace_line(const char *text, void *ctx)
+{
+    (void)ctx;
+    kprintf("    %s\n", text);
 }
 
 void vm_stop(struct vm *vm, enum vm_stop_reason reason, uint64_t status, const char *fmt, ...)
@@ -115,9 +145,14 @@ void vm_stop(struct vm *vm, enum vm_stop_reason reason, uint64_t status, const c
     va_start(ap, fmt);
     kvsnprintf(vm->stop_detail, sizeof(vm->stop_detail), fmt, ap);
     va_end(ap);
+    record_final_exit(&vm->vcpu);
     kprintf("keel: vm %s stopped: %s status=%lu (%s)\n", vm->name, vm_stop_reason_name(reason),
             status, vm->stop_detail);
     print_exit_counts(&vm->vcpu);
+    if (abnormal_stop(reason) && exit_trace_count(&vm->vcpu.trace)) {
+        kprintf("  last exits, oldest first:\n");
+        exit_trace_dump(&vm->vcpu.trace, EXIT_TICKS_UNIT, print_trace_line, NULL);
+    }
     if (vm->pio_unclaimed_in || vm->pio_unclaimed_out)
         kprintf("  unclaimed ports: %lu IN, %lu OUT\n", vm->pio_unclaimed_in,
                 vm->pio_unclaimed_out);
@@ -213,7 +248,7 @@ static int load_guest(struct vm *vm, const struct boot_info *bi, uint32_t *entry
 
 static void attach_devices(struct vm *vm)
 {
-    uart_min_attach(vm);
+    uart16550_attach(vm, UART16550_COM1_BASE, UART16550_COM1_IRQ);
     debug_exit_attach(vm);
     bochs_shutdown_attach(vm);
     echo_port_attach(vm);
@@ -247,6 +282,8 @@ static int vm_create(struct vm *vm, const struct boot_info *bi)
         return -1;
     vm->vcpu.vm = vm;
     vm->vcpu.id = 0;
+    exit_stats_reset(&vm->vcpu.stats);
+    exit_trace_reset(&vm->vcpu.trace);
     if (vcpu_arch_create(&vm->vcpu, entry))
         return fail(vm, "its vCPU could not be set up");
     vm->vcpu.regs.gpr[GPR_RBX] = mbi;

@@ -12,6 +12,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "guest/exit_stats.h"
+#include "guest/exit_trace.h"
 #include "guest/gpa_map.h"
 #include "guest/vm_config.h"
 #include "guest/x86.h"
@@ -85,12 +87,17 @@ struct vcpu {
     unsigned id;
     struct guest_regs regs;     /* all but RSP; saved/restored by vmx/entry.asm */
     void *arch;                 /* struct vcpu_vmx */
-    uint64_t exit_counts[NR_EXIT_REASONS];
-    uint64_t exits_total;
+    /* Every exit: counted and timed from the exit to the next entry
+     * (guest/exit_stats.c), and the last 64 kept (guest/exit_trace.c). */
+    struct exit_stats stats;
+    struct exit_trace trace;
+    uint64_t exit_tsc;          /* TSC at the exit being handled; 0 when in the guest */
+    uint32_t exit_reason;       /* raw exit reason of that exit */
     struct x86_event pending_event;     /* injected at the next entry */
     struct vcpu_msr_state msr;
     uint8_t tpr;                /* CR8 */
     struct shadow_mmu *shadow;  /* guest/shadow_mmu.c; NULL with EPT */
+    bool paging_caps_known, page_1g;    /* from the guest's CPUID (guest/vcpu_mmu.c) */
 };
 
 struct vm {

@@ -9,6 +9,10 @@
 
 struct boot_info;
 
+/* What exit latencies are counted in: the TSC.  Under Bochs the TSC counts
+ * emulated instructions, so there these are path lengths, not time. */
+#define EXIT_TICKS_UNIT "TSC ticks"
+
 extern struct vm vms[VM_MAX_VMS];
 extern size_t nr_vms;
 

@@ -69,7 +69,7 @@ void vmx_report_vcpu(struct vcpu *v)
     kprintf("  exit reason %u (%s), qualification 0x%lx\n",
             x->exit_reason & EXIT_REASON_BASIC_MASK,
             exit_reason_name(x->exit_reason & EXIT_REASON_BASIC_MASK), x->exit_qualification);
-    kprintf("  RIP=%016lx RSP=%016lx RFLAGS=%016lx\n", vmcs_read(GUEST_RIP),
+    kprintf("  RIP=%016lx RSP=%016lx RFLAGS=%016lx\n", vcpu_rip(v),
             vmcs_read(GUEST_RSP), vmcs_read(GUEST_RFLAGS));
     kprintf("  RAX=%016lx RBX=%016lx RCX=%016lx RDX=%016lx\n", r->gpr[GPR_RAX],
             r->gpr[GPR_RBX], r->gpr[GPR_RCX], r->gpr[GPR_RDX]);
@@ -94,9 +94,7 @@ static enum exit_action exit_unhandled(struct vcpu *v)
 enum exit_action vmx_handle_exit(struct vcpu *v)
 {
     unsigned reason = to_vmx(v)->exit_reason & EXIT_REASON_BASIC_MASK;
-    v->exits_total++;
     if (reason >= NR_EXIT_REASONS || !exit_handlers[reason])
         return exit_unhandled(v);
-    v->exit_counts[reason]++;
     return exit_handlers[reason](v);
 }

@@ -72,7 +72,7 @@ enum exit_action vmx_exit_cpuid(struct vcpu *v)
  * interrupt controllers, which the scheduler notices. */
 enum exit_action vmx_exit_hlt(struct vcpu *v)
 {
-    uint64_t rip = vmcs_read(GUEST_RIP);
+    uint64_t rip = vcpu_rip(v);
     vcpu_skip_instruction(v);
     if (!(vcpu_rflags(v) & RFLAGS_IF)) {
         vm_stop(v->vm, VM_STOP_HALTED, 0, "HLT with interrupts disabled at RIP %lx", rip);
@@ -157,7 +157,7 @@ enum exit_action vmx_exit_triple_fault(struct vcpu *v)
 {
     kprintf("keel: vm %s: triple fault\n", v->vm->name);
     vmx_report_vcpu(v);
-    vm_stop(v->vm, VM_STOP_TRIPLE_FAULT, 0, "triple fault at RIP %lx", vmcs_read(GUEST_RIP));
+    vm_stop(v->vm, VM_STOP_TRIPLE_FAULT, 0, "triple fault at RIP %lx", vcpu_rip(v));
     return EXIT_RESUME;
 }
 

@@ -80,10 +80,10 @@ void vcpu_set_gpr(struct vcpu *v, enum x86_gpr r, uint64_t value)
         v->regs.gpr[r] = value;
 }
 
+/* RIP is read once per exit (begin_exit) and kept in step with every write. */
 uint64_t vcpu_rip(struct vcpu *v)
 {
-    (void)v;
-    return vmcs_read(GUEST_RIP);
+    return to_vmx(v)->guest_rip;
 }
 
 uint64_t vcpu_rflags(struct vcpu *v)
@@ -151,12 +151,12 @@ enum vcpu_mode vcpu_mode(struct vcpu *v)
 void vcpu_skip_instruction(struct vcpu *v)
 {
     uint64_t len = vmcs_read(VM_EXIT_INSTRUCTION_LEN);
-    vcpu_set_rip(v, vmcs_read(GUEST_RIP) + len);
+    vcpu_set_rip(v, to_vmx(v)->guest_rip + len);
 }
 
 void vcpu_set_rip(struct vcpu *v, uint64_t rip)
 {
-    (void)v;
+    to_vmx(v)->guest_rip = rip;
     vmcs_write(GUEST_RIP, rip);
     uint32_t intr = vmcs_read32(GUEST_INTERRUPTIBILITY_INFO);
     if (intr & (INTERRUPTIBILITY_STI | INTERRUPTIBILITY_MOV_SS))
@@ -224,12 +224,41 @@ static void explain_failed_entry(struct vcpu *v, uint32_t reason, uint64_t qual)
     entry_failure_explain_current(reason, qual, report_entry_failure_line, NULL);
 }
 
+/* The exit's start, for the statistics and the trace: the TSC first, then
+ * the fields every exit needs (reason, qualification, RIP), read once. */
+static void begin_exit(struct vcpu *v)
+{
+    struct vcpu_vmx *x = to_vmx(v);
+    v->exit_tsc = rdtsc();
+    x->exit_reason = vmcs_read32(VM_EXIT_REASON);
+    x->exit_qualification = vmcs_read(EXIT_QUALIFICATION);
+    x->guest_rip = vmcs_read(GUEST_RIP);
+    v->exit_reason = x->exit_reason;
+    unsigned basic = x->exit_reason & EXIT_REASON_BASIC_MASK;
+    bool gpa_valid = basic == EXIT_REASON_EPT_VIOLATION || basic == EXIT_REASON_EPT_MISCONFIG;
+    exit_trace_push(&v->trace, x->exit_reason, x->exit_qualification, x->guest_rip,
+                    gpa_valid ? vmcs_read(GUEST_PHYSICAL_ADDRESS) : 0, gpa_valid);
+}
+
+/* The exit ends at the next entry: its time from exit to entry is what the
+ * statistics count (the guest-visible cost of the exit). */
+static void end_exit(struct vcpu *v)
+{
+    if (!v->exit_tsc)
+        return;
+    uint64_t ticks = rdtsc() - v->exit_tsc;
+    exit_stats_record(&v->stats, v->exit_reason & EXIT_REASON_BASIC_MASK, ticks);
+    exit_trace_complete(&v->trace, ticks);
+    v->exit_tsc = 0;
+}
+
 void vcpu_run(struct vcpu *v)
 {
     struct vcpu_vmx *x = to_vmx(v);
     vmx_vcpu_activate(v);
     while (v->vm->state == VM_STATE_RUNNABLE) {
         inject_pending_event(v);
+        end_exit(v);
         int failed = vmx_enter(&v->regs, x->launched);
         if (failed) {
             const char *why = failed == 1 ? "VMfailInvalid" : vmcs_instruction_error_text();
@@ -241,8 +270,7 @@ void vcpu_run(struct vcpu *v)
             return;
         }
         x->launched = true;
-        x->exit_reason = vmcs_read32(VM_EXIT_REASON);
-        x->exit_qualification = vmcs_read(EXIT_QUALIFICATION);
+        begin_exit(v);
         if (x->exit_reason & EXIT_REASON_FAILED_VMENTRY) {
             explain_failed_entry(v, x->exit_reason, x->exit_qualification);
             vm_stop(v->vm, VM_STOP_ENTRY_FAILED, 0, "VM entry failed: %s",

@@ -29,6 +29,7 @@ struct vcpu_vmx {
     /* The current exit, read once per exit. */
     uint32_t exit_reason;
     uint64_t exit_qualification;
+    uint64_t guest_rip;
 
     uint64_t xcr0;
     struct guest_syscall_msrs syscall_msrs;

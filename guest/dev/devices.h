@@ -14,8 +14,6 @@ void bochs_shutdown_attach(struct vm *vm);
 void echo_port_attach(struct vm *vm);
 /* Ports 0x510/0x511: the part of QEMU's fw_cfg kvm-unit-tests read. */
 void fw_cfg_attach(struct vm *vm);
-/* COM1: a transmit-only stand-in for the 16550 (the devices issue replaces it). */
-void uart_min_attach(struct vm *vm);
 /* keel's test device: scratch MMIO at TESTDEV_MMIO_BASE and ports 0xe4-0xef. */
 void testdev_attach(struct vm *vm);
 

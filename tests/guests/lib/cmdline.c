@@ -19,3 +19,35 @@ const char *cmdline_value(const char *cmdline, const char *key, size_t *len)
     }
     return NULL;
 }
+
+bool cmdline_has_word(const char *cmdline, const char *word)
+{
+    size_t word_len = strlen(word);
+    const char *p = cmdline;
+    while (*p) {
+        while (*p == ' ')
+            p++;
+        const char *start = p;
+        while (*p && *p != ' ')
+            p++;
+        if ((size_t)(p - start) == word_len && !strncmp(start, word, word_len))
+            return true;
+    }
+    return false;
+}
+
+bool cmdline_decimal(const char *cmdline, const char *key, uint64_t *value)
+{
+    size_t len;
+    const char *digits = cmdline_value(cmdline, key, &len);
+    if (!digits || len == 0)
+        return false;
+    uint64_t v = 0;
+    for (size_t i = 0; i < len; i++) {
+        if (digits[i] < '0' || digits[i] > '9' || v > (UINT64_MAX - 9) / 10)
+            return false;
+        v = v * 10 + (uint64_t)(digits[i] - '0');
+    }
+    *value = v;
+    return true;
+}

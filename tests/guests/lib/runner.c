@@ -43,3 +43,18 @@ void run_tests(const struct named_test *tests, size_t count)
         report(t->run(), "%s", t->name);
     }
 }
+
+void run_checks(const struct named_check *checks, size_t count)
+{
+    for (size_t i = 0; i < count; i++) {
+        const struct named_check *c = &checks[i];
+        if (!test_selected(c->name) || !test_needs_met(c->name, c->needs))
+            continue;
+        const char *reason = "no reason given";
+        enum check_result r = c->run(&reason);
+        if (r == CHECK_SKIPPED)
+            report_skip("%s (%s)", c->name, reason);
+        else
+            report(r == CHECK_PASSED, "%s", c->name);
+    }
+}

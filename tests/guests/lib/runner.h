@@ -30,6 +30,27 @@ struct named_test {
 
 void run_tests(const struct named_test *tests, size_t count);
 
+/* A check that finds out only while running whether it can run here (an
+ * image too small for the LBAs it needs, a device that is missing): it
+ * returns CHECK_SKIPPED and points *skip_reason at why. */
+enum check_result { CHECK_FAILED, CHECK_PASSED, CHECK_SKIPPED };
+
+struct named_check {
+    const char *name;
+    enum test_needs needs;
+    enum check_result (*run)(const char **skip_reason);
+};
+
+/* As run_tests(); a check that returns CHECK_SKIPPED prints
+ * "SKIP: name (reason)". */
+void run_checks(const struct named_check *checks, size_t count);
+
+/* CHECK_PASSED or CHECK_FAILED. */
+static inline enum check_result check_result_of(bool ok)
+{
+    return ok ? CHECK_PASSED : CHECK_FAILED;
+}
+
 /* False when an only= argument excludes 'name'. */
 bool test_selected(const char *name);
 

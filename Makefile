@@ -89,4 +89,12 @@ clean:
 # Test guests: small freestanding multiboot programs keel runs (tests/guests/).
 include tests/guests/guests.mk
 
+# Blank disk images for the disk test guests: 4 MiB of zeros each (keel
+# writes to a copy-on-write overlay, so they stay blank).
+TEST_DISKS := $(BUILD)/disks/ata.img $(BUILD)/disks/atabench.img
+$(BUILD)/disks/%.img:
+	@mkdir -p $(dir $@)
+	$(Q)truncate -s 4M $@
+guests: $(TEST_DISKS)
+
 -include $(OBJS:.o=.d)

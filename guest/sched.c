@@ -13,6 +13,8 @@ static bool run_round(void)
 {
     bool ran = false;
     for (size_t i = 0; i < nr_vms; i++) {
+        if (vms[i].state == VM_STATE_RESETTING)
+            vm_restart(&vms[i]);
         if (vms[i].state != VM_STATE_RUNNABLE)
             continue;
         vcpu_run(&vms[i].vcpu);

@@ -30,6 +30,8 @@ void vcpu_cpuid(struct vcpu *v, uint32_t leaf, uint32_t subleaf, struct cpuid_re
  * entering 32-bit protected mode at eip (EAX = multiboot magic); run it
  * until its VM stops or it yields; print its state for a report. */
 int vcpu_arch_create(struct vcpu *v, uint32_t eip);
+/* Puts the vCPU back in its start state (for a VM restart). */
+int vcpu_arch_reset(struct vcpu *v, uint32_t eip);
 void vcpu_run(struct vcpu *v);
 void vcpu_dump(struct vcpu *v);
 

@@ -10,6 +10,8 @@
 #include "arch/x86/cpu.h"
 #include "boot/boot_info.h"
 #include "guest/dev/devices.h"
+#include "guest/dev/ata.h"
+#include "guest/dev/disk_store.h"
 #include "guest/dev/uart16550.h"
 #include "guest/mb_loader.h"
 #include "guest/vcpu.h"
@@ -36,6 +38,7 @@ static const char *const stop_reason_names[] = {
     [VM_STOP_ENTRY_FAILED] = "VM entry failed",
     [VM_STOP_UNHANDLED] = "unhandled",
     [VM_STOP_LOAD_FAILED] = "not started",
+    [VM_STOP_RESET] = "guest reset",
 };
 
 const char *vm_stop_reason_name(enum vm_stop_reason reason)
@@ -246,15 +249,49 @@ static int load_guest(struct vm *vm, const struct boot_info *bi, uint32_t *entry
     return 0;
 }
 
-static void attach_devices(struct vm *vm)
+/* Disk stores live for the whole keel run, so a disk keeps what the guest
+ * wrote across the VM's restarts. */
+static struct disk_store disk_stores[VM_MAX_VMS];
+
+static void *disk_overlay_page(void *ctx)
 {
+    (void)ctx;
+    uint64_t frame = frame_try_alloc_contig(1, 1);
+    return frame ? phys_to_virt(frame) : NULL;
+}
+
+static int open_disk(struct vm *vm, const struct boot_info *bi)
+{
+    char err[160];
+    size_t len;
+    void *image = (void *)module_bytes(bi, (unsigned)vm->config->disk_module, &len);
+    enum disk_store_mode mode = vm->config->disk_rw ? DISK_STORE_READ_WRITE
+                                                    : DISK_STORE_COPY_ON_WRITE;
+    if (disk_store_init(&disk_stores[vm->index], image, len, mode, disk_overlay_page, NULL, err,
+                        sizeof(err)))
+        return fail(vm, "disk (module #%d): %s", vm->config->disk_module, err);
+    return 0;
+}
+
+static int attach_devices(struct vm *vm)
+{
+    char err[160];
+    vm->npio = vm->nmmio = 0;
     uart16550_attach(vm, UART16550_COM1_BASE, UART16550_COM1_IRQ);
+    if (vm->config->com2)
+        uart16550_attach(vm, UART16550_COM2_BASE, UART16550_COM2_IRQ);
     debug_exit_attach(vm);
     bochs_shutdown_attach(vm);
     echo_port_attach(vm);
     fw_cfg_attach(vm);
+    reset_control_attach(vm);
+    i8042_attach(vm);
     if (vm->config->testdev)
         testdev_attach(vm);
+    if (vm->config->disk_module >= 0 &&
+        ata_attach(vm, &disk_stores[vm->index], err, sizeof(err)))
+        return fail(vm, "disk: %s", err);
+    return 0;
 }
 
 static int build_address_space(struct vm *vm)
@@ -277,8 +314,9 @@ static int vm_create(struct vm *vm, const struct boot_info *bi)
         return fail(vm, "%s", vm->config->reason);
     if (allocate_ram(vm) || load_guest(vm, bi, &entry, &mbi))
         return -1;
-    attach_devices(vm);
-    if (build_address_space(vm))
+    if (vm->config->disk_module >= 0 && open_disk(vm, bi))
+        return -1;
+    if (attach_devices(vm) || build_address_space(vm))
         return -1;
     vm->vcpu.vm = vm;
     vm->vcpu.id = 0;
@@ -289,6 +327,51 @@ static int vm_create(struct vm *vm, const struct boot_info *bi)
     vm->vcpu.regs.gpr[GPR_RBX] = mbi;
     vm->state = VM_STATE_RUNNABLE;
     return 0;
+}
+
+/* ---- resets ---- */
+
+/* A guest that resets itself in a loop is stopped after this many restarts. */
+#define VM_MAX_RESTARTS 100
+
+static const struct boot_info *boot_info_for_restarts;
+
+void vm_reset(struct vm *vm, const char *why)
+{
+    if (vm->state == VM_STATE_STOPPED)
+        return;
+    if (vm->config->onreset != VM_ONRESET_RESTART) {
+        vm_stop(vm, VM_STOP_RESET, 0, "%s (onreset=stop)", why);
+        return;
+    }
+    if (vm->restarts == VM_MAX_RESTARTS) {
+        vm_stop(vm, VM_STOP_RESET, 0, "%s, after %u restarts: resetting in a loop", why,
+                vm->restarts);
+        return;
+    }
+    kstrlcpy(vm->reset_reason, why, sizeof(vm->reset_reason));
+    vm->state = VM_STATE_RESETTING;
+}
+
+/* Starts a VM again as at boot: RAM cleared and the kernel, its modules and
+ * multiboot information loaded anew, devices reset (the disk's store is
+ * kept), the vCPU in its start state. */
+void vm_restart(struct vm *vm)
+{
+    uint32_t entry = 0, mbi = 0;
+    vm_console_flush(vm);
+    vm->restarts++;
+    kprintf("keel: vm %s reset (%s): restarting it (restart %u)\n", vm->name, vm->reset_reason,
+            vm->restarts);
+    memset(vm->ram, 0, vm->ram_size);
+    if (load_guest(vm, boot_info_for_restarts, &entry, &mbi) || attach_devices(vm))
+        return;
+    if (vcpu_arch_reset(&vm->vcpu, entry)) {
+        fail(vm, "its vCPU could not be reset");
+        return;
+    }
+    vm->vcpu.regs.gpr[GPR_RBX] = mbi;
+    vm->state = VM_STATE_RUNNABLE;
 }
 
 static void report_config_problem(const char *who, const char *msg, void *ctx)
@@ -305,6 +388,7 @@ static void print_table_line(const char *text, void *ctx)
 
 size_t vms_create(const struct boot_info *bi)
 {
+    boot_info_for_restarts = bi;
     struct vm_module_src srcs[BOOT_MAX_MODULES];
     for (size_t i = 0; i < bi->module_count; i++)
         srcs[i] = (struct vm_module_src){

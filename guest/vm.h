@@ -57,6 +57,8 @@ enum vm_state {
     VM_STATE_NOT_STARTED,
     VM_STATE_RUNNABLE,
     VM_STATE_WAITING,           /* HLT with interrupts enabled: waits for an event */
+    VM_STATE_RESETTING,         /* the guest reset itself; the scheduler restarts it */
+    VM_STATE_PAUSED,            /* held by the console's `pause` */
     VM_STATE_STOPPED,
 };
 
@@ -72,6 +74,7 @@ enum vm_stop_reason {
     VM_STOP_ENTRY_FAILED,
     VM_STOP_UNHANDLED,          /* an exit or instruction keel cannot handle */
     VM_STOP_LOAD_FAILED,
+    VM_STOP_RESET,              /* the guest reset itself and onreset=stop */
 };
 
 /* MSRs keel emulates in generic code (guest/msr_emul.c). */
@@ -125,6 +128,9 @@ struct vm {
     char console_line[VM_CONSOLE_LINE];
     size_t console_len;
 
+    char reset_reason[64];
+    unsigned restarts;
+
     enum vm_stop_reason stop_reason;
     uint64_t stop_status;
     char stop_detail[192];
@@ -147,6 +153,11 @@ void vm_pio_access(struct vm *vm, uint16_t port, unsigned size, bool in, uint32_
 void vm_stop(struct vm *vm, enum vm_stop_reason reason, uint64_t status, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 const char *vm_stop_reason_name(enum vm_stop_reason reason);
+
+/* The guest reset its machine (triple fault, port 0xcf9, the 8042's reset
+ * line): with onreset=restart the VM starts again from its kernel with its
+ * disk as it is; otherwise it stops. */
+void vm_reset(struct vm *vm, const char *why);
 bool vm_outcome_as_expected(const struct vm *vm);
 
 /* Guest console output (until the full UART model: guest/dev/). */

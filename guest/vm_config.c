@@ -27,6 +27,7 @@
 enum line_role {
     LINE_KERNEL,                /* no role word: the VM's kernel */
     LINE_MODULE,                /* `module`: a multiboot module of the VM */
+    LINE_DISK,                  /* `disk` or `disk=rw`: the VM's ATA disk image */
 };
 
 /* One module line while it is being read. */
@@ -44,6 +45,9 @@ struct line_parse {
     uint64_t mem_bytes;
     bool testdev;
     enum vm_testbreak testbreak;
+    enum vm_onreset onreset;
+    bool com2;
+    bool disk_rw;
     bool expect_seen;
     enum vm_expect expect;
     uint64_t expect_status;
@@ -131,7 +135,8 @@ static int refuse_unless_kernel_line(const struct line_parse *line, char *err, s
 {
     if (line->role == LINE_KERNEL)
         return 0;
-    return refuse(err, errlen, "belongs on the VM's kernel line, not on a 'module' line");
+    return refuse(err, errlen, "belongs on the VM's kernel line, not on a 'module' or 'disk' "
+                               "line");
 }
 
 static int refuse_repeat(bool seen, char *err, size_t errlen)
@@ -159,8 +164,51 @@ static int apply_module(const char *value, void *ctx, char *err, size_t errlen)
 {
     struct line_parse *line = ctx;
 
-    (void)value, (void)err, (void)errlen;
+    (void)value;
+    if (line->role == LINE_DISK)
+        return refuse(err, errlen, "a line is either a module or a disk");
     line->role = LINE_MODULE;
+    return 0;
+}
+
+/* `disk` (copy-on-write) or `disk=rw` (in place): this module is the VM's
+ * disk image. */
+static int apply_disk(const char *value, void *ctx, char *err, size_t errlen)
+{
+    struct line_parse *line = ctx;
+
+    if (value && strcmp(value, "rw") != 0)
+        return refuse(err, errlen, "disk takes no value, or rw (written in place)");
+    if (line->role == LINE_MODULE)
+        return refuse(err, errlen, "a line is either a module or a disk");
+    line->role = LINE_DISK;
+    line->disk_rw = value != NULL;
+    return 0;
+}
+
+static int apply_onreset(const char *value, void *ctx, char *err, size_t errlen)
+{
+    struct line_parse *line = ctx;
+
+    if (refuse_unless_kernel_line(line, err, errlen))
+        return -1;
+    if (strcmp(value, "stop") == 0)
+        line->onreset = VM_ONRESET_STOP;
+    else if (strcmp(value, "restart") == 0)
+        line->onreset = VM_ONRESET_RESTART;
+    else
+        return refuse(err, errlen, "onreset is stop or restart");
+    return 0;
+}
+
+static int apply_com2(const char *value, void *ctx, char *err, size_t errlen)
+{
+    struct line_parse *line = ctx;
+
+    (void)value;
+    if (refuse_unless_kernel_line(line, err, errlen))
+        return -1;
+    line->com2 = true;
     return 0;
 }
 
@@ -253,6 +301,11 @@ static const struct cmdline_option vm_option_table[] = {
       "this module is a multiboot module of the VM, not its kernel" },
     { "mem", CMDLINE_VALUE_REQUIRED, apply_mem,
       "the VM's RAM: a multiple of 2M from 2M to below 4G (default 16M)" },
+    { "disk", CMDLINE_VALUE_OPTIONAL, apply_disk,
+      "this module is the VM's ATA disk: copy-on-write, or written in place with disk=rw" },
+    { "onreset", CMDLINE_VALUE_REQUIRED, apply_onreset,
+      "what a guest reset does: stop (default) or restart (the disk keeps its contents)" },
+    { "com2", CMDLINE_NO_VALUE, apply_com2, "a second 16550A UART at 0x2F8, IRQ 3" },
     { "testdev", CMDLINE_NO_VALUE, apply_testdev, "attach keel's MMIO test region" },
     { "testbreak", CMDLINE_VALUE_REQUIRED, apply_testbreak,
       "test only: corrupt one guest-state field (rflags, cs, efer) so VM entry fails" },
@@ -264,6 +317,7 @@ static const struct cmdline_option vm_option_table[] = {
 /* The words that give a line its role; read before the rest of the line. */
 static const struct cmdline_option role_words[] = {
     { "module", CMDLINE_NO_VALUE, apply_module, NULL },
+    { "disk", CMDLINE_VALUE_OPTIONAL, apply_disk, NULL },
 };
 
 /* ------------------------------------------------------------------------ */
@@ -330,6 +384,7 @@ static struct vm_config *add_vm(struct parse_state *state, const char *name)
     *vm = (struct vm_config){
         .mem_bytes = VM_MEM_DEFAULT,
         .kernel_module = -1,
+        .disk_module = -1,
         .expect = VM_EXPECT_PASS,
         .valid = true,
     };
@@ -354,9 +409,30 @@ static void merge_kernel_line(struct vm_config *vm, const struct line_parse *lin
     vm->mem_bytes = line->mem_bytes;
     vm->testdev = line->testdev;
     vm->testbreak = line->testbreak;
+    vm->onreset = line->onreset;
+    vm->com2 = line->com2;
     vm->expect = line->expect;
     vm->expect_status = line->expect_status;
     kstrlcpy(vm->cmdline, rest, sizeof(vm->cmdline));
+}
+
+static void merge_disk_line(struct vm_config *vm, const struct line_parse *line)
+{
+    char msg[VM_REASON_MAX];
+    if (vm->disk_module >= 0) {
+        ksnprintf(msg, sizeof(msg), "two disks, module #%d and %s (one disk per VM)",
+                  vm->disk_module, line->label);
+    } else if (line->src->size == 0 || line->src->size % 512 != 0) {
+        ksnprintf(msg, sizeof(msg), "%s: a disk image must be a nonzero multiple of 512 bytes, "
+                  "not %lu", line->label, (unsigned long)line->src->size);
+    } else {
+        vm->disk_module = (int)line->src->index;
+        vm->disk_size = line->src->size;
+        vm->disk_rw = line->disk_rw;
+        return;
+    }
+    report_problem(line->state, vm->name, msg);
+    mark_invalid(vm, msg);
 }
 
 static void merge_module_line(struct vm_config *vm, const struct line_parse *line,
@@ -417,6 +493,8 @@ static void parse_line(struct parse_state *state, const struct vm_module_src *sr
         mark_invalid(vm, line.first_problem);
     if (line.role == LINE_KERNEL)
         merge_kernel_line(vm, &line, text);
+    else if (line.role == LINE_DISK)
+        merge_disk_line(vm, &line);
     else
         merge_module_line(vm, &line, text);
 }

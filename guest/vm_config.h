@@ -62,6 +62,13 @@ enum vm_testbreak {
     VM_TESTBREAK_EFER,          /* sets EFER.LMA without IA-32e mode */
 };
 
+/* What a VM reset (triple fault, port 0xCF9, the keyboard controller's
+ * reset line) does. */
+enum vm_onreset {
+    VM_ONRESET_STOP,            /* the VM stops (default) */
+    VM_ONRESET_RESTART,         /* the VM starts again from its kernel, disk kept */
+};
+
 struct vm_guest_module {
     unsigned index;             /* GRUB module number */
     uint64_t size;              /* bytes */
@@ -79,6 +86,15 @@ struct vm_config {
 
     bool testdev;               /* attach keel's MMIO test region */
     enum vm_testbreak testbreak;
+    enum vm_onreset onreset;
+    bool com2;                  /* a second 16550A at 0x2F8, IRQ 3 */
+
+    /* The VM's disk: a `disk` module line (raw image on the primary ATA
+     * channel); -1 when none.  disk_rw: writes go to the module in place
+     * instead of to keel's copy-on-write overlay. */
+    int disk_module;
+    uint64_t disk_size;
+    bool disk_rw;
     enum vm_expect expect;
     uint64_t expect_status;     /* for VM_EXPECT_STATUS */
 

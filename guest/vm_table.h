@@ -20,6 +20,9 @@ extern size_t nr_vms;
  * configuration is valid.  Returns how many VMs were configured. */
 size_t vms_create(const struct boot_info *bi);
 
+/* Starts a VM whose guest reset itself again (guest/vm.c). */
+void vm_restart(struct vm *vm);
+
 /* Runs the VMs round robin until all have stopped.  Returns how many ended
  * other than as their expect= said, after printing the summary. */
 size_t vms_run(void);

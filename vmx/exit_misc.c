@@ -116,7 +116,7 @@ enum exit_action vmx_exit_xsetbv(struct vcpu *v)
         vcpu_inject_exception(v, EXC_GP, true, 0);
         return EXIT_RESUME;
     }
-    __asm__ __volatile__("xsetbv" : : "c"(0), "a"((uint32_t)value), "d"((uint32_t)(value >> 32)));
+    xsetbv(0, value);
     to_vmx(v)->xcr0 = value;
     vcpu_skip_instruction(v);
     return EXIT_RESUME;
@@ -153,10 +153,16 @@ enum exit_action vmx_exit_rdpmc(struct vcpu *v)
     return EXIT_RESUME;
 }
 
+/* A triple fault is a shutdown, which on a PC resets the machine: with
+ * onreset=restart the VM starts again, otherwise it stops with a report. */
 enum exit_action vmx_exit_triple_fault(struct vcpu *v)
 {
-    kprintf("keel: vm %s: triple fault\n", v->vm->name);
+    kprintf("keel: vm %s: triple fault at RIP %lx\n", v->vm->name, vcpu_rip(v));
     vmx_report_vcpu(v);
+    if (v->vm->config->onreset == VM_ONRESET_RESTART) {
+        vm_reset(v->vm, "triple fault");
+        return EXIT_RESUME;
+    }
     vm_stop(v->vm, VM_STOP_TRIPLE_FAULT, 0, "triple fault at RIP %lx", vcpu_rip(v));
     return EXIT_RESUME;
 }

@@ -9,7 +9,6 @@
  */
 #include "arch/x86/cpu.h"
 #include "arch/x86/msr.h"
-#include "mm/frame.h"
 #include "mm/paging.h"
 #include "vmx/vcpu_vmx.h"
 #include "vmx/vmcs.h"
@@ -44,7 +43,6 @@ static int add_to_area(struct vcpu_vmx *x, bool entry, uint32_t msr, uint64_t va
 
 void vmx_msr_switch_init(struct vcpu_vmx *x, uint32_t entry_ctls, uint32_t exit_ctls)
 {
-    x->msr_area = frame_alloc();
     x->entry_msr_count = x->exit_msr_count = 0;
     x->efer_slot = x->pat_slot = -1;
     vmcs_write(VM_ENTRY_MSR_LOAD_ADDR, x->msr_area + MSR_AREA_ENTRY_OFFSET);

@@ -26,6 +26,7 @@ _Static_assert(offsetof(struct guest_regs, gpr[GPR_R15]) == 120, "vmx/entry.asm 
 int vmx_enter(struct guest_regs *regs, int launched);
 
 #define RFLAGS_VM (UINT64_C(1) << 17)
+#define CR4_OSXSAVE (UINT64_C(1) << 18)
 #define INTERRUPTIBILITY_STI    (1u << 0)
 #define INTERRUPTIBILITY_MOV_SS (1u << 1)
 #define AR_DPL(ar)  (((ar) >> 5) & 3)
@@ -56,15 +57,26 @@ static void load_syscall_msrs(const struct guest_syscall_msrs *m)
     write_cr2(m->cr2);
 }
 
-void vmx_vcpu_activate(struct vcpu *v)
+/* Makes v's VMCS the current one (VMPTRLD) even if keel thinks it already
+ * is: after VMCLEAR it is not, whatever current_vcpu says. */
+void vmx_vcpu_load(struct vcpu *v)
 {
-    if (current_vcpu == v)
-        return;
-    if (current_vcpu)
+    if (current_vcpu && current_vcpu != v)
         save_syscall_msrs(&to_vmx(current_vcpu)->syscall_msrs);
     vmcs_load(to_vmx(v)->vmcs_phys);
-    load_syscall_msrs(&to_vmx(v)->syscall_msrs);
+    if (current_vcpu != v) {
+        load_syscall_msrs(&to_vmx(v)->syscall_msrs);
+        /* XCR0 is not switched by VM entry either (SDM vol. 1 13.3). */
+        if (read_cr4() & CR4_OSXSAVE)
+            xsetbv(0, to_vmx(v)->xcr0);
+    }
     current_vcpu = v;
+}
+
+void vmx_vcpu_activate(struct vcpu *v)
+{
+    if (current_vcpu != v)
+        vmx_vcpu_load(v);
 }
 
 uint64_t vcpu_gpr(struct vcpu *v, enum x86_gpr r)

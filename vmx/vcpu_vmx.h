@@ -65,6 +65,7 @@ int vcpu_arch_create(struct vcpu *v, uint32_t eip);
 
 /* vmx/vcpu_vmx.c */
 void vmx_vcpu_activate(struct vcpu *v);     /* VMPTRLD and MSR swap, if not current */
+void vmx_vcpu_load(struct vcpu *v);         /* the same, unconditionally */
 void vcpu_run(struct vcpu *v);              /* until it stops or yields */
 
 /* vmx/exit.c */

@@ -11,6 +11,7 @@
 #include "arch/x86/msr.h"
 #include "arch/x86/traps.h"
 #include "guest/shadow_mmu.h"
+#include "guest/vcpu.h"
 #include "guest/x86.h"
 #include "kernel/log.h"
 #include "lib/string.h"
@@ -286,7 +287,6 @@ static void setup_control_registers(struct vcpu_vmx *x)
 static void setup_shadow_paging(struct vcpu *v)
 {
     struct vcpu_vmx *x = to_vmx(v);
-    v->shadow = kzalloc(sizeof(*v->shadow));
     x->guest_cr3 = 0;
     vmcs_set_bits(EXCEPTION_BITMAP, UINT64_C(1) << EXC_PF);
     vmcs_write(GUEST_CR3, shadow_activate(v, false));
@@ -338,6 +338,19 @@ static void setup_guest_state(struct vcpu *v, uint32_t eip)
     v->regs.gpr[GPR_RAX] = MULTIBOOT1_GUEST_MAGIC;
 }
 
+/* What a vCPU holds outside the VMCS, as after RESET (SDM vol. 3A 10.1.1). */
+static void reset_vcpu_state(struct vcpu *v)
+{
+    struct vcpu_vmx *x = to_vmx(v);
+    x->xcr0 = 1;                        /* x87 state only */
+    x->syscall_msrs = (struct guest_syscall_msrs){ 0 };
+    v->pending_event.valid = false;
+    v->tpr = 0;
+    v->msr = (struct vcpu_msr_state){
+        .apic_base = UINT64_C(0xfee00000) | (1u << 11) | (1u << 8),  /* enabled, BSP */
+    };
+}
+
 /* testbreak=: one deliberately invalid field (SDM vol. 3C 26.3.1), so the
  * VM-entry failure explainer has something to explain. */
 static void apply_testbreak(enum vm_testbreak what)
@@ -357,28 +370,12 @@ static void apply_testbreak(enum vm_testbreak what)
     }
 }
 
-int vcpu_arch_create(struct vcpu *v, uint32_t eip)
+/* Fills the current VMCS for a vCPU entering 32-bit protected mode at eip. */
+static int vmcs_setup(struct vcpu *v, uint32_t eip)
 {
-    if (vmx_policy.ept && !vmx_policy.unrestricted_guest) {
-        pr_err("vm %s: with EPT, a guest that starts with paging off needs unrestricted guest "
-               "(off: %s); boot with noept to run it on shadow paging", v->vm->name,
-               vmx_caps.unrestricted_guest ? "nounrestricted" : "the CPU lacks it");
-        return -1;
-    }
-    struct vcpu_vmx *x = kzalloc(sizeof(*x));
-    v->arch = x;
-    x->vmcs_phys = frame_alloc();
-    *(uint32_t *)phys_to_virt(x->vmcs_phys) = vmx_caps.vmcs_revision_id;
-    x->vpid = vmx_policy.vpid ? vmx_alloc_vpid() : 0;
-    x->xcr0 = 1;                        /* x87 state only, as after reset */
-    v->msr.apic_base = UINT64_C(0xfee00000) | (1u << 11) | (1u << 8);  /* enabled, BSP */
-    x->eptp = v->vm->eptp;
-    x->shadow_paging = !vmx_policy.ept;
-    setup_io_bitmaps(x);
-    setup_msr_bitmap(x);
-
+    struct vcpu_vmx *x = to_vmx(v);
     vmcs_clear(x->vmcs_phys);
-    vmcs_load(x->vmcs_phys);
+    vmx_vcpu_load(v);
     if (setup_controls(x))
         return -1;
     setup_host_state();
@@ -392,4 +389,38 @@ int vcpu_arch_create(struct vcpu *v, uint32_t eip)
     else if (vmx_policy.ept)
         invept(INVEPT_ALL_CONTEXT, 0);
     return 0;
+}
+
+int vcpu_arch_create(struct vcpu *v, uint32_t eip)
+{
+    if (vmx_policy.ept && !vmx_policy.unrestricted_guest) {
+        pr_err("vm %s: with EPT, a guest that starts with paging off needs unrestricted guest "
+               "(off: %s); boot with noept to run it on shadow paging", v->vm->name,
+               vmx_caps.unrestricted_guest ? "nounrestricted" : "the CPU lacks it");
+        return -1;
+    }
+    struct vcpu_vmx *x = kzalloc(sizeof(*x));
+    v->arch = x;
+    x->vmcs_phys = frame_alloc();
+    *(uint32_t *)phys_to_virt(x->vmcs_phys) = vmx_caps.vmcs_revision_id;
+    x->vpid = vmx_policy.vpid ? vmx_alloc_vpid() : 0;
+    x->eptp = v->vm->eptp;
+    x->shadow_paging = !vmx_policy.ept;
+    x->msr_area = frame_alloc();
+    setup_io_bitmaps(x);
+    setup_msr_bitmap(x);
+    if (x->shadow_paging)
+        v->shadow = kzalloc(sizeof(*v->shadow));
+    reset_vcpu_state(v);
+    return vmcs_setup(v, eip);
+}
+
+int vcpu_arch_reset(struct vcpu *v, uint32_t eip)
+{
+    struct vcpu_vmx *x = to_vmx(v);
+    x->launched = false;
+    if (v->shadow)
+        shadow_flush_all(v);
+    reset_vcpu_state(v);
+    return vmcs_setup(v, eip);
 }

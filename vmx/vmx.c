@@ -47,10 +47,17 @@ static bool feature_control_ready(const struct vmx_caps *caps)
     return true;
 }
 
+#define CR4_OSXSAVE (UINT64_C(1) << 18)
+#define CPUID_1_ECX_XSAVE (1u << 26)
+
 static void apply_fixed_bits(const struct vmx_caps *caps)
 {
     uint64_t cr0 = read_cr0();
     uint64_t cr4 = read_cr4() | CR4_VMXE;
+    /* Guests' XSETBV is carried out by keel (it always exits), which needs
+     * CR4.OSXSAVE itself; keel uses no extended state of its own. */
+    if (cpuid(1, 0).ecx & CPUID_1_ECX_XSAVE)
+        cr4 |= CR4_OSXSAVE;
     cr0 = (cr0 | caps->raw.cr0_fixed0) & caps->raw.cr0_fixed1;
     cr4 = (cr4 | caps->raw.cr4_fixed0) & caps->raw.cr4_fixed1;
     write_cr0(cr0);

@@ -110,6 +110,13 @@ static inline uint32_t inl(uint16_t port)
     return v;
 }
 
+/* XSETBV needs CR4.OSXSAVE (SDM vol. 2D "XSETBV"). */
+static inline void xsetbv(uint32_t xcr, uint64_t value)
+{
+    __asm__ __volatile__("xsetbv" : : "c"(xcr), "a"((uint32_t)value), "d"((uint32_t)(value >> 32))
+                         : "memory");
+}
+
 static inline void invlpg(const void *va)
 {
     __asm__ __volatile__("invlpg (%0)" : : "r"(va) : "memory");

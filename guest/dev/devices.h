@@ -14,6 +14,10 @@ void bochs_shutdown_attach(struct vm *vm);
 void echo_port_attach(struct vm *vm);
 /* Ports 0x510/0x511: the part of QEMU's fw_cfg kvm-unit-tests read. */
 void fw_cfg_attach(struct vm *vm);
+/* Port 0xcf9: the chipset's reset control register (RST_CPU resets the VM). */
+void reset_control_attach(struct vm *vm);
+/* Ports 0x60/0x64: an idle 8042 whose command 0xFE resets the VM. */
+void i8042_attach(struct vm *vm);
 /* keel's test device: scratch MMIO at TESTDEV_MMIO_BASE and ports 0xe4-0xef. */
 void testdev_attach(struct vm *vm);
 

@@ -9,6 +9,9 @@
 #include "tests/unit/unit.h"
 
 #include "guest/vm_config.c"
+
+/* The option table's names in order, as "unknown option" messages list them. */
+#define KNOWN_OPTIONS "vm, module, mem, disk, onreset, com2, testdev, testbreak, expect"
 #include "lib/cmdline.c"
 #include "lib/format.c"
 #include "lib/string.c"
@@ -281,12 +284,12 @@ TEST(unknown_option_stops_only_its_vm)
 
     CHECK_EQ_I(r->problems, 1);
     CHECK_STR(r->log, "[module #1|'colour=blue': unknown option "
-                      "(known: vm, module, mem, testdev, testbreak, expect)]");
+                      "(known: " KNOWN_OPTIONS ")]");
     CHECK_EQ_U(r->nvms, 3);
     CHECK(r->vms[0].valid);
     CHECK(!r->vms[1].valid);
     CHECK_STR(r->vms[1].reason, "module #1: 'colour=blue': unknown option "
-                                "(known: vm, module, mem, testdev, testbreak, expect)");
+                                "(known: " KNOWN_OPTIONS ")");
     CHECK(r->vms[2].valid);
     /* The rest of the line was still read. */
     CHECK_EQ_I(r->vms[1].kernel_module, 1);
@@ -320,7 +323,7 @@ TEST(whole_vm_options_refused_on_module_lines)
 {
     /* `module` decides the role wherever it stands on the line. */
     struct run *r = PARSE("vm=a", "mem=4M vm=a testdev expect=fail module");
-    const char *why = "belongs on the VM's kernel line, not on a 'module' line";
+    const char *why = "belongs on the VM's kernel line, not on a 'module' or 'disk' line";
     char expected[512];
 
     snprintf(expected, sizeof(expected),
@@ -589,8 +592,7 @@ TEST(reason_follows_the_order_of_reports)
     struct run *r = PARSE("vm=a", "vm=a what");
 
     CHECK_EQ_I(r->problems, 2);
-    CHECK_STR(r->log, "[module #1|'what': unknown option (known: vm, module, mem, testdev, "
-                      "testbreak, expect)][a|two kernels, module #0 and module #1 (a line without "
+    CHECK_STR(r->log, "[module #1|'what': unknown option (known: " KNOWN_OPTIONS ")][a|two kernels, module #0 and module #1 (a line without "
                       "'module' is the kernel)]");
     CHECK(strstr(r->vms[0].reason, "module #1: 'what': unknown option") == r->vms[0].reason);
     free(r);
@@ -665,7 +667,7 @@ TEST(table_columns_line_up)
     CHECK_STR(t->lines[1], "alpha  32 MiB  #0, 120 KiB  2 (4, 2 KiB)  \"arg1 arg2\"   ok");
     CHECK_STR(t->lines[2], "b      16 MiB  #3, 64 KiB   -             \"\"            "
                            "not started: module #3: 'nonsense': unknown option "
-                           "(known: vm, module, mem, testdev, testbreak, expect)");
+                           "(known: " KNOWN_OPTIONS ")");
     free(t);
     free(r);
 }
@@ -745,4 +747,48 @@ TEST(testbreak_names_a_field_on_the_kernel_line)
     CHECK(out[1].valid);
     CHECK(!out[2].valid);
     CHECK(strstr(out[2].reason, "unknown field (known: rflags, cs, efer)") != NULL);
+}
+
+TEST(disk_lines_onreset_and_com2)
+{
+    struct vm_module_src mods[] = {
+        { 0, "vm=a onreset=restart com2", 4096 },
+        { 1, "vm=a disk", 8192 },
+        { 2, "vm=b", 4096 },
+        { 3, "vm=b disk=rw", 1024 },
+        { 4, "vm=c", 4096 },
+        { 5, "vm=c disk", 1000 },             /* not a multiple of 512 */
+        { 6, "vm=d onreset=never", 4096 },
+        { 7, "vm=e", 4096 },
+        { 8, "vm=e disk", 512 },
+        { 9, "vm=e disk", 512 },              /* a second disk */
+        { 10, "vm=f", 4096 },
+        { 11, "vm=f disk module", 512 },       /* both roles */
+        { 12, "vm=g", 4096 },
+        { 13, "vm=g disk=ro", 512 },
+    };
+    struct vm_config out[8];
+    size_t n = 0;
+    vm_configs_parse(mods, 14, out, 8, &n, NULL, NULL);
+    CHECK_EQ_U(n, 7);
+    CHECK(out[0].valid);
+    CHECK_EQ_U(out[0].onreset, VM_ONRESET_RESTART);
+    CHECK(out[0].com2);
+    CHECK_EQ_I(out[0].disk_module, 1);
+    CHECK_EQ_U(out[0].disk_size, 8192);
+    CHECK(!out[0].disk_rw);
+    CHECK_EQ_U(out[0].nmodules, 0);
+    CHECK(out[1].valid);
+    CHECK(out[1].disk_rw);
+    CHECK_EQ_U(out[1].onreset, VM_ONRESET_STOP);
+    CHECK(!out[2].valid);
+    CHECK(strstr(out[2].reason, "nonzero multiple of 512") != NULL);
+    CHECK(!out[3].valid);
+    CHECK(strstr(out[3].reason, "onreset is stop or restart") != NULL);
+    CHECK(!out[4].valid);
+    CHECK(strstr(out[4].reason, "two disks") != NULL);
+    CHECK(!out[5].valid);
+    CHECK(strstr(out[5].reason, "either a module or a disk") != NULL);
+    CHECK(!out[6].valid);
+    CHECK(strstr(out[6].reason, "disk takes no value, or rw") != NULL);
 }

@@ -13,6 +13,7 @@
 #include "guest/dev/ata.h"
 #include "guest/dev/disk_store.h"
 #include "guest/dev/uart16550.h"
+#include "guest/focus.h"
 #include "guest/mb_loader.h"
 #include "guest/vcpu.h"
 #include "guest/vm_table.h"
@@ -39,6 +40,7 @@ static const char *const stop_reason_names[] = {
     [VM_STOP_UNHANDLED] = "unhandled",
     [VM_STOP_LOAD_FAILED] = "not started",
     [VM_STOP_RESET] = "guest reset",
+    [VM_STOP_CONSOLE] = "stopped by the console",
 };
 
 const char *vm_stop_reason_name(enum vm_stop_reason reason)
@@ -77,6 +79,7 @@ void vm_console_flush(struct vm *vm)
 {
     if (!vm->console_len)
         return;
+    focus_before_guest_line();
     kprintf("(%s) %.*s\n", vm->name, (int)vm->console_len, vm->console_line);
     vm->console_len = 0;
 }
@@ -88,8 +91,10 @@ void vm_console_putc(struct vm *vm, char c)
     if (c == '\n') {
         if (vm->console_len)
             vm_console_flush(vm);
-        else
+        else {
+            focus_before_guest_line();
             kprintf("(%s)\n", vm->name);
+        }
         return;
     }
     vm->console_line[vm->console_len++] = c;

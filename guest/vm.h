@@ -75,6 +75,7 @@ enum vm_stop_reason {
     VM_STOP_UNHANDLED,          /* an exit or instruction keel cannot handle */
     VM_STOP_LOAD_FAILED,
     VM_STOP_RESET,              /* the guest reset itself and onreset=stop */
+    VM_STOP_CONSOLE,            /* `stop` on keel's console */
 };
 
 /* MSRs keel emulates in generic code (guest/msr_emul.c). */
@@ -108,6 +109,7 @@ struct vm {
     const char *name;
     unsigned index;
     enum vm_state state;
+    enum vm_state paused_from;  /* what `resume` returns it to */
 
     /* Guest RAM: guest-physical [0, ram_size) is host-physical
      * [ram_hpa, ram_hpa + ram_size), reachable at ram. */

@@ -9,6 +9,8 @@
 #include "lib/format.h"
 #include "mm/paging.h"
 
+void (*finish_idle_hook)(void);
+
 void print_backtrace(uint64_t rbp)
 {
     kprintf("  backtrace:");
@@ -48,6 +50,11 @@ _Noreturn void keel_finish(bool pass, const char *fmt, ...)
         kprintf("keel-result: FAIL %s\n", reason[0] ? reason : "(no reason given)");
 
     uart_drain();
+    if (keel_options.onexit == ONEXIT_HALT && finish_idle_hook) {
+        /* Nothing left to run, but the console still answers (stats, trace). */
+        kprintf("keel: everything has stopped; keel's console still takes commands\n");
+        finish_idle_hook();
+    }
     switch (keel_options.onexit) {
     case ONEXIT_POWEROFF:
         machine_poweroff(pass ? 0 : 1);

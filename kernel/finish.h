@@ -10,6 +10,10 @@
  * onexit= (halt, poweroff or reboot).  Test runners key on that line. */
 _Noreturn void keel_finish(bool pass, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
+/* Set once VMs ran: with onexit=halt keel_finish() calls it instead of
+ * halting (it polls keel's console forever). */
+extern void (*finish_idle_hook)(void);
+
 /* Walks the frame-pointer chain from rbp and prints return addresses. */
 void print_backtrace(uint64_t rbp);
 

@@ -1,6 +1,7 @@
 #include "guest/focus.h"
 
 #include "drivers/console.h"
+#include "drivers/ps2kbd.h"
 #include "drivers/uart16550.h"
 #include "guest/console_cmd.h"
 #include "guest/console_ops.h"
@@ -146,6 +147,8 @@ void focus_poll(void)
         console_cmd_prompt(&keel_console);
     }
     while ((c = uart_try_getc()) >= 0)
+        focus_input((uint8_t)c);
+    while ((c = ps2kbd_try_getc()) >= 0)
         focus_input((uint8_t)c);
     for (size_t i = 0; i < nr_vms; i++)
         if (pending[i].count)

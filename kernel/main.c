@@ -11,6 +11,7 @@
 #include "boot/boot_info.h"
 #include "drivers/debugcon.h"
 #include "drivers/fbcon.h"
+#include "drivers/ps2kbd.h"
 #include "drivers/uart16550.h"
 #include "drivers/vga_text.h"
 #include "kernel/finish.h"
@@ -53,6 +54,8 @@ static void consoles_init(const struct boot_info *bi)
             screen = fbcon_init(&bi->fb);
         if (!screen)
             keel_options.consoles &= ~CONSOLE_VGA;
+        else
+            ps2kbd_init();      /* whoever reads the screen types on the keyboard */
     }
 }
 

@@ -264,9 +264,15 @@ static void end_exit(struct vcpu *v)
     v->exit_tsc = 0;
 }
 
+/* A vCPU's turn, counting the time keel spends on its exits as well as the
+ * guest's own (the preemption timer sees only the latter, so a guest that
+ * exits constantly, such as one printing, would otherwise never yield). */
+#define VCPU_TIME_SLICE_TICKS UINT64_C(4000000)
+
 void vcpu_run(struct vcpu *v)
 {
     struct vcpu_vmx *x = to_vmx(v);
+    uint64_t slice_start = rdtsc();
     vmx_vcpu_activate(v);
     while (v->vm->state == VM_STATE_RUNNABLE) {
         inject_pending_event(v);
@@ -290,8 +296,13 @@ void vcpu_run(struct vcpu *v)
             return;
         }
         remember_interrupted_event(v);
-        if (vmx_handle_exit(v) == EXIT_YIELD)
+        if (vmx_handle_exit(v) == EXIT_YIELD ||
+            v->exit_tsc - slice_start > VCPU_TIME_SLICE_TICKS) {
+            /* The exit's cost ends here: time spent running other vCPUs
+             * before this one's next entry is not its handling time. */
+            end_exit(v);
             return;
+        }
     }
 }
 

@@ -1,5 +1,6 @@
 # keel: top-level build.  `make` builds build/keel.elf, `make iso` the boot ISO,
-# `make run` boots it, `make test` runs the host unit tests and the emulator boots.
+# `make run` boots it, `make test` runs the host unit tests and the emulator boots,
+# `make bench` runs the exit benchmark (docs/benchmarks.md; results in build/bench/).
 # `make V=1` shows every command; `CROSS=x86_64-elf-` uses a cross toolchain.
 
 CROSS   ?=
@@ -96,5 +97,12 @@ $(BUILD)/disks/%.img:
 	@mkdir -p $(dir $@)
 	$(Q)truncate -s 4M $@
 guests: $(TEST_DISKS)
+
+# The exit benchmark: exitbench under keel and bare on each platform; tables,
+# results.json and exit-costs.png in $(BUILD)/bench/ (docs/benchmarks.md).
+# Options for scripts/bench: make bench BENCH_ARGS="-n 200 -p bochs-ept"
+.PHONY: bench
+bench: $(KERNEL) guests
+	$(Q)BUILD=$(BUILD) scripts/bench $(BENCH_ARGS)
 
 -include $(OBJS:.o=.d)

@@ -37,11 +37,11 @@ static uint64_t total_exits(const struct vcpu *v)
 static void list_vms(struct console_cmd *con, void *ctx)
 {
     (void)ctx;
-    console_cmd_printf(con, "%-16s %-14s %8s %10s  %s\n", "name", "state", "memory", "exits",
+    console_cmd_printf(con, "%-16s %-14s %8s %10s  %s", "name", "state", "memory", "exits",
                        "stopped because");
     for (size_t i = 0; i < nr_vms; i++) {
         const struct vm *vm = &vms[i];
-        console_cmd_printf(con, "%-16s %-14s %5lu MiB %10lu  %s\n", vm->name,
+        console_cmd_printf(con, "%-16s %-14s %5lu MiB %10lu  %s", vm->name,
                            state_names[vm->state], vm->ram_size >> 20,
                            total_exits(&vm->vcpu),
                            vm->state == VM_STATE_STOPPED ? vm->stop_detail : "");
@@ -50,7 +50,7 @@ static void list_vms(struct console_cmd *con, void *ctx)
 
 static void print_stats_of(struct console_cmd *con, const struct vm *vm, bool histograms)
 {
-    console_cmd_printf(con, "vm %s:\n", vm->name);
+    console_cmd_printf(con, "vm %s:", vm->name);
     exit_stats_render(&vm->vcpu.stats, EXIT_TICKS_UNIT, histograms ? 40 : 0,
                       console_cmd_print_line, con);
 }
@@ -77,7 +77,7 @@ static void print_regs(struct console_cmd *con, struct vm *vm, void *ctx)
 {
     (void)ctx;
     if (vm->state == VM_STATE_NOT_STARTED) {
-        console_cmd_printf(con, "vm %s never ran\n", vm->name);
+        console_cmd_printf(con, "vm %s never ran", vm->name);
         return;
     }
     vcpu_dump(&vm->vcpu);

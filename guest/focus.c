@@ -116,6 +116,10 @@ static void to_vm(struct vm *vm, uint8_t byte)
 static void deliver(uint8_t byte)
 {
     if (focus == KEEL_CONSOLE) {
+        /* A NUL is never typed at keel's prompt; some emulated UARTs (Bochs
+         * 2.7's FIFO timeout) make them up. */
+        if (byte == 0)
+            return;
         if (!prompt_line_open && byte != '\r' && byte != '\n')
             console_cmd_prompt(&keel_console);     /* typing where no prompt shows */
         console_cmd_feed(&keel_console, (char)byte);

@@ -42,8 +42,10 @@ enum exit_action vmx_exit_io(struct vcpu *v)
     bool string = x->exit_qualification & IO_QUAL_STRING;
     if (string && vmx_caps.ins_outs_info)
         info = vmcs_read32(VMX_INSTRUCTION_INFO);
+    /* The guest's default address size takes several VMREADs and matters
+     * only to INS/OUTS. */
     vmx_decode_io_qual(x->exit_qualification, info, vmx_caps.ins_outs_info,
-                       default_address_size(v), &acc);
+                       string ? default_address_size(v) : 4, &acc);
 
     if (acc.string) {
         if (string_io_emulate(v, &acc))

@@ -43,13 +43,49 @@ static void cpuid_context(struct vcpu *v, struct cpuid_policy_ctx *ctx)
     };
 }
 
+/* Leaves whose answer depends on ECX (SDM vol. 2A "CPUID", table 3-8); for
+ * the others the sub-leaf is ignored, so it must not split the cache. */
+static bool leaf_has_subleaves(uint32_t leaf)
+{
+    switch (leaf) {
+    case 0x4: case 0x7: case 0xb: case 0xd: case 0xf: case 0x10: case 0x12: case 0x14:
+    case 0x17: case 0x18: case 0x1a: case 0x1b: case 0x1d: case 0x1e: case 0x1f:
+    case 0x8000001d: case 0x80000020:
+        return true;
+    default:
+        return false;
+    }
+}
+
+/* The CR4 bits the policy mirrors into CPUID (OSXSAVE, OSPKE). */
+#define CPUID_CR4_DEPENDENT ((UINT64_C(1) << 18) | (UINT64_C(1) << 22))
+
+static uint32_t cpuid_cache_slot(uint32_t leaf, uint32_t subleaf)
+{
+    return (leaf ^ (leaf >> 27) ^ (subleaf * 7)) & (CPUID_CACHE_SIZE - 1);
+}
+
+/* The guest's CPUID is a fixed function of the leaf, the sub-leaf and two
+ * CR4 bits for a given vCPU, so answers are cached (guests ask the same few
+ * leaves again and again, and an exit's cost is what keel measures itself
+ * by). */
 void vcpu_cpuid(struct vcpu *v, uint32_t leaf, uint32_t subleaf, struct cpuid_result *res)
 {
+    struct vcpu_vmx *x = to_vmx(v);
+    if (!leaf_has_subleaves(leaf))
+        subleaf = 0;
+    uint64_t cr4_bits = vcpu_cr4(v) & CPUID_CR4_DEPENDENT;
+    struct cpuid_cache_entry *e = &x->cpuid_cache[cpuid_cache_slot(leaf, subleaf)];
+    if (e->valid && e->leaf == leaf && e->subleaf == subleaf && e->cr4_bits == cr4_bits) {
+        *res = e->result;
+        return;
+    }
     struct cpuid_policy_ctx ctx;
     cpuid_context(v, &ctx);
     struct cpuid_regs host = cpuid(cpuid_policy_source_leaf(leaf, &ctx), subleaf);
     *res = (struct cpuid_result){ host.eax, host.ebx, host.ecx, host.edx };
     cpuid_policy_apply(leaf, subleaf, &ctx, res);
+    *e = (struct cpuid_cache_entry){ true, leaf, subleaf, cr4_bits, *res };
 }
 
 enum exit_action vmx_exit_cpuid(struct vcpu *v)

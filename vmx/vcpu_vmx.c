@@ -193,10 +193,32 @@ void vcpu_inject_exception(struct vcpu *v, uint8_t vector, bool has_error, uint3
     };
 }
 
+/* Exits that can happen while the CPU delivers an event through the IDT
+ * (SDM vol. 3C 28.2.4); an instruction exit (CPUID, I/O, ...) cannot, so its
+ * IDT-vectoring information need not be read. */
+static bool exit_may_interrupt_delivery(unsigned basic)
+{
+    switch (basic) {
+    case EXIT_REASON_EXCEPTION_NMI:
+    case EXIT_REASON_TRIPLE_FAULT:
+    case EXIT_REASON_TASK_SWITCH:
+    case EXIT_REASON_EPT_VIOLATION:
+    case EXIT_REASON_EPT_MISCONFIG:
+    case EXIT_REASON_APIC_ACCESS:
+    case EXIT_REASON_PML_FULL:
+    case EXIT_REASON_SPP:
+        return true;
+    default:
+        return false;
+    }
+}
+
 /* An event the exit interrupted (IDT-vectoring information, SDM vol. 3C
  * 28.2.4) must be delivered again, or the guest loses it. */
 static void remember_interrupted_event(struct vcpu *v)
 {
+    if (!exit_may_interrupt_delivery(to_vmx(v)->exit_reason & EXIT_REASON_BASIC_MASK))
+        return;
     uint32_t info = vmcs_read32(IDT_VECTORING_INFO_FIELD);
     struct x86_event ev;
     vmx_decode_intr_info(info, 0, &ev);

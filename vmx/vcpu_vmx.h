@@ -14,6 +14,17 @@ struct guest_syscall_msrs {
     uint64_t cr2;               /* not in the VMCS either (SDM vol. 3C 28.3) */
 };
 
+#include "guest/cpuid_policy.h"
+
+#define CPUID_CACHE_SIZE 16     /* a power of two */
+
+struct cpuid_cache_entry {
+    bool valid;
+    uint32_t leaf, subleaf;
+    uint64_t cr4_bits;
+    struct cpuid_result result;
+};
+
 struct vcpu_vmx {
     uint64_t vmcs_phys;
     bool launched;
@@ -33,6 +44,7 @@ struct vcpu_vmx {
 
     uint64_t xcr0;
     struct guest_syscall_msrs syscall_msrs;
+    struct cpuid_cache_entry cpuid_cache[CPUID_CACHE_SIZE];   /* vmx/exit_misc.c */
 
     /* Shadow paging (no EPT): the CPU's CR3 holds a shadow root and its EFER
      * may differ from the guest's, so keel keeps the guest's values here. */

@@ -21,20 +21,14 @@ static _Noreturn void vmcs_access_failed(const char *what, enum vmcs_field field
           caller);
 }
 
-uint64_t vmcs_read(enum vmcs_field field)
+void vmcs_read_failed(enum vmcs_field field, enum vmx_status st, void *caller)
 {
-    uint64_t value;
-    enum vmx_status st = vmread(field, &value);
-    if (st != VMX_SUCCEED)
-        vmcs_access_failed("VMREAD", field, st, __builtin_return_address(0));
-    return value;
+    vmcs_access_failed("VMREAD", field, st, caller);
 }
 
-void vmcs_write(enum vmcs_field field, uint64_t value)
+void vmcs_write_failed(enum vmcs_field field, enum vmx_status st, void *caller)
 {
-    enum vmx_status st = vmwrite(field, value);
-    if (st != VMX_SUCCEED)
-        vmcs_access_failed("VMWRITE", field, st, __builtin_return_address(0));
+    vmcs_access_failed("VMWRITE", field, st, caller);
 }
 
 void vmcs_set_bits(enum vmcs_field field, uint64_t bits)

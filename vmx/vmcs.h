@@ -9,9 +9,30 @@
 #include <stdint.h>
 
 #include "vmx/vmcs_fields.h"
+#include "vmx/vmx_ops.h"
 
-uint64_t vmcs_read(enum vmcs_field field);
-void vmcs_write(enum vmcs_field field, uint64_t value);
+/* The failure paths, out of line: they panic. */
+_Noreturn void vmcs_read_failed(enum vmcs_field field, enum vmx_status st, void *caller);
+_Noreturn void vmcs_write_failed(enum vmcs_field field, enum vmx_status st, void *caller);
+
+/* Inline: these run several times on every exit, so the success path is
+ * the VMX instruction and one flag test. */
+static inline __attribute__((always_inline)) uint64_t vmcs_read(enum vmcs_field field)
+{
+    uint64_t value;
+    enum vmx_status st = vmread(field, &value);
+    if (__builtin_expect(st != VMX_SUCCEED, 0))
+        vmcs_read_failed(field, st, __builtin_return_address(0));
+    return value;
+}
+
+static inline __attribute__((always_inline)) void vmcs_write(enum vmcs_field field,
+                                                             uint64_t value)
+{
+    enum vmx_status st = vmwrite(field, value);
+    if (__builtin_expect(st != VMX_SUCCEED, 0))
+        vmcs_write_failed(field, st, __builtin_return_address(0));
+}
 
 static inline uint32_t vmcs_read32(enum vmcs_field field)
 {

@@ -344,6 +344,8 @@ static void reset_vcpu_state(struct vcpu *v)
     struct vcpu_vmx *x = to_vmx(v);
     x->xcr0 = 1;                        /* x87 state only */
     x->syscall_msrs = (struct guest_syscall_msrs){ 0 };
+    for (unsigned i = 0; i < CPUID_CACHE_SIZE; i++)
+        x->cpuid_cache[i].valid = false;
     v->pending_event.valid = false;
     v->tpr = 0;
     v->msr = (struct vcpu_msr_state){

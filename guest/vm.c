@@ -185,6 +185,8 @@ bool vm_outcome_as_expected(const struct vm *vm)
         return r == VM_STOP_ENTRY_FAILED;
     case VM_EXPECT_UNHANDLED:
         return r == VM_STOP_UNHANDLED;
+    case VM_EXPECT_RESET:
+        return r == VM_STOP_RESET;
     case VM_EXPECT_STATUS:
         return r == VM_STOP_DEBUG_EXIT && vm->stop_status == c->expect_status;
     }

@@ -95,6 +95,7 @@ static const char *const expect_names[] = {
     [VM_EXPECT_BAD_ACCESS] = "bad-access",
     [VM_EXPECT_ENTRY_FAILED] = "entry-failed",
     [VM_EXPECT_UNHANDLED] = "unhandled",
+    [VM_EXPECT_RESET] = "reset",
     [VM_EXPECT_STATUS] = "status",
 };
 
@@ -289,7 +290,7 @@ static int apply_expect(const char *value, void *ctx, char *err, size_t errlen)
         }
     }
     return refuse(err, errlen, "unknown outcome (known: pass, fail, triple-fault, halted, "
-                               "bad-access, entry-failed, unhandled, status:N)");
+                               "bad-access, entry-failed, unhandled, reset, status:N)");
 }
 
 /* The one place where module-line options are defined.  An option that
@@ -311,7 +312,7 @@ static const struct cmdline_option vm_option_table[] = {
       "test only: corrupt one guest-state field (rflags, cs, efer) so VM entry fails" },
     { "expect", CMDLINE_VALUE_REQUIRED, apply_expect,
       "the outcome that counts as success: pass (default), fail, triple-fault, halted, "
-      "bad-access, entry-failed, unhandled, status:N" },
+      "bad-access, entry-failed, unhandled, reset, status:N" },
 };
 
 /* The words that give a line its role; read before the rest of the line. */

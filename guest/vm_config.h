@@ -50,6 +50,7 @@ enum vm_expect {
     VM_EXPECT_BAD_ACCESS,       /* an access keel refuses (outside RAM, say) */
     VM_EXPECT_ENTRY_FAILED,     /* VM entry itself fails */
     VM_EXPECT_UNHANDLED,        /* an exit keel does not handle */
+    VM_EXPECT_RESET,            /* the guest resets itself and onreset=stop (or it loops) */
     VM_EXPECT_STATUS,           /* the guest ends with status vm_config.expect_status */
 };
 

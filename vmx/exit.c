@@ -57,8 +57,11 @@ static const exit_handler_fn exit_handlers[NR_EXIT_REASONS] = {
     [EXIT_REASON_XSETBV] = vmx_exit_xsetbv,
 };
 
+/* The console may ask for any VM's registers: its VMCS must be the
+ * current one before anything is read from it. */
 void vcpu_dump(struct vcpu *v)
 {
+    vmx_vcpu_activate(v);
     vmx_report_vcpu(v);
 }
 

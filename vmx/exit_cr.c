@@ -6,6 +6,7 @@
 #include "vmx/vcpu_vmx.h"
 
 #define CR0_PE (UINT64_C(1) << 0)
+#define CR0_TS (UINT64_C(1) << 3)
 #define CR0_LMSW_BITS UINT64_C(0xf)     /* PE MP EM TS */
 
 enum exit_action vmx_exit_cr_access(struct vcpu *v)
@@ -22,7 +23,7 @@ enum exit_action vmx_exit_cr_access(struct vcpu *v)
         vcpu_set_gpr(v, acc.gpr, cr_read(v, acc.cr));
         break;
     case CR_ACCESS_CLTS:
-        done = cr_write(v, 0, vcpu_cr0(v) & ~(UINT64_C(1) << 3));
+        done = cr_write(v, 0, vcpu_cr0(v) & ~CR0_TS);   /* CLTS */
         break;
     case CR_ACCESS_LMSW: {
         /* LMSW sets PE but never clears it (SDM vol. 2A "LMSW"). */

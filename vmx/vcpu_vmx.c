@@ -27,6 +27,7 @@ int vmx_enter(struct guest_regs *regs, int launched);
 
 #define RFLAGS_VM (UINT64_C(1) << 17)
 #define CR4_OSXSAVE (UINT64_C(1) << 18)
+#define CR0_PG (UINT64_C(1) << 31)
 #define INTERRUPTIBILITY_STI    (1u << 0)
 #define INTERRUPTIBILITY_MOV_SS (1u << 1)
 #define AR_DPL(ar)  (((ar) >> 5) & 3)
@@ -360,7 +361,7 @@ static void shadow_load_real_efer(struct vcpu *v)
 {
     struct vcpu_vmx *x = to_vmx(v);
     uint64_t efer = x->guest_efer;
-    if (!(vmcs_read(CR0_READ_SHADOW) & (UINT64_C(1) << 31)))
+    if (!(vmcs_read(CR0_READ_SHADOW) & CR0_PG))
         efer &= ~(EFER_LME | EFER_LMA);
     vmx_set_guest_efer(x, efer);
     if (efer & EFER_LMA)

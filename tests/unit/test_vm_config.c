@@ -368,7 +368,7 @@ TEST(bad_expect)
 
     CHECK_EQ_I(r->problems, 4);
     CHECK(log_has(r, "[module #0|'expect=crash': unknown outcome (known: pass, fail, "
-                     "triple-fault, halted, bad-access, entry-failed, unhandled, status:N)]"));
+                     "triple-fault, halted, bad-access, entry-failed, unhandled, reset, status:N)]"));
     CHECK(log_has(r, "[module #1|'expect=status:': status:N needs a number"));
     CHECK(log_has(r, "[module #2|'expect=status:7x': status:N needs a number"));
     CHECK(log_has(r, "[module #3|'expect=PASS': unknown outcome"));

@@ -75,9 +75,10 @@
  * SMX (6), EIST (7), TM2 (8), CNXT-ID (10), SDBG (11), xTPR (14), PDCM (15),
  * DCA (18): debug store, power, thermal, performance and nested-VMX
  * features whose MSRs or instructions keel does not virtualize.
- * x2APIC (21) and TSC-deadline (24) stay 0 until keel emulates the local
- * APIC in those modes; the interrupt-controller work turns them on.
+ * x2APIC (21) and TSC-deadline (24) are set whatever the host has: they
+ * describe keel's own local APIC (guest/dev/lapic.c), which emulates both.
  */
+#define CPUID_1_ECX_KEEL_APIC (CPUID_1_ECX_X2APIC | CPUID_1_ECX_TSC_DEADLINE)
 #define CPUID_1_ECX_KEEP                                                            \
     (CPUID_1_ECX_SSE3 | CPUID_1_ECX_PCLMULQDQ | CPUID_1_ECX_SSSE3 | CPUID_1_ECX_FMA |  \
      CPUID_1_ECX_CMPXCHG16B | CPUID_1_ECX_SSE4_1 | CPUID_1_ECX_SSE4_2 |               \
@@ -329,12 +330,13 @@ static void leaf_1(const struct cpuid_policy_ctx *ctx, struct cpuid_result *r)
     r->ebx = (r->ebx & CPUID_1_EBX_LOW_MASK) | (count << CPUID_1_EBX_LOGICAL_COUNT_SHIFT) |
              ((ctx->vcpu_id & 0xffu) << CPUID_1_EBX_APIC_ID_SHIFT);
 
-    r->ecx = (r->ecx & keep_ecx) | CPUID_1_ECX_HYPERVISOR;
+    r->ecx = (r->ecx & keep_ecx) | CPUID_1_ECX_HYPERVISOR | CPUID_1_ECX_KEEL_APIC;
     /* OSXSAVE reflects the guest's CR4, not keel's (SDM vol. 2A, CPUID). */
     if ((r->ecx & CPUID_1_ECX_XSAVE) && (ctx->guest_cr4 & CR4_OSXSAVE))
         r->ecx |= CPUID_1_ECX_OSXSAVE;
 
-    r->edx &= CPUID_1_EDX_KEEP;
+    /* Every vCPU has keel's local APIC, whether or not the host's is on. */
+    r->edx = (r->edx & CPUID_1_EDX_KEEP) | CPUID_1_EDX_APIC;
     /* HTT = 0 says "one logical processor per package, ignore EBX[23:16]". */
     if (count > 1)
         r->edx |= CPUID_1_EDX_HTT;

@@ -9,6 +9,7 @@
 #include "arch/x86/traps.h"
 #include "guest/cpuid_policy.h"
 #include "guest/vcpu.h"
+#include "guest/vcpu_intr.h"
 #include "guest/vcpu_state.h"
 
 #define CR0_PE (UINT64_C(1) << 0)
@@ -164,7 +165,7 @@ bool cr_write(struct vcpu *v, unsigned cr, uint64_t value)
     case 8:
         if (value & ~(uint64_t)CR8_TPR_MASK)
             return inject_gp(v);
-        v->tpr = (uint8_t)value;
+        vcpu_lapic_write_cr8(v, value);
         return true;
     default:
         vcpu_inject_exception(v, EXC_UD, false, 0);
@@ -178,7 +179,7 @@ uint64_t cr_read(struct vcpu *v, unsigned cr)
     case 0: return vcpu_cr0(v);
     case 3: return vcpu_cr3(v);
     case 4: return vcpu_cr4(v);
-    default: return v->tpr;
+    default: return vcpu_lapic_read_cr8(v);
     }
 }
 

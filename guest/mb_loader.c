@@ -565,12 +565,13 @@ int mb_guest_load(const void *image, size_t len, uint8_t *ram, uint64_t ram_size
 #define MMAP_TYPE_RESERVED      2
 
 /* The PC memory layout the guest is told about: conventional memory up to
- * the extended BIOS data area, the EBDA, the BIOS ROM, then the rest of RAM
- * from 1 MiB.  [0xA0000, 0xF0000) (video memory, option ROMs) is left out
- * of the map, as real firmware does. */
+ * the extended BIOS data area, the EBDA, the BIOS area (where keel puts the
+ * ACPI tables: guest/pc_machine.h), then the rest of RAM from 1 MiB.
+ * [0xA0000, 0xE0000) (video memory, option ROMs) is left out of the map, as
+ * real firmware does. */
 #define GUEST_LOW_MEM_END       0x9FC00u    /* 639 KiB */
 #define GUEST_EBDA_END          0xA0000u
-#define GUEST_BIOS_ROM_START    0xF0000u
+#define GUEST_BIOS_ROM_START    0xE0000u
 #define GUEST_HIGH_MEM_START    0x100000u
 #define GUEST_MMAP_ENTRIES      4
 

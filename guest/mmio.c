@@ -4,36 +4,97 @@
  * and with which operands, comes from decoding the bytes at CS:RIP
  * (guest/insn_decode.c) and performing them (guest/insn_emulate.c), with the
  * memory side routed to the region's device or to guest RAM.
+ *
+ * Drivers reach their registers from few instructions, again and again, so
+ * the fetch and decode go through a per-vCPU cache (guest/insn_cache.h):
+ * on a hit the page walk and the decode are skipped, after the cache has
+ * checked that the walk's entries and the instruction's bytes still hold.
  */
 #include "guest/mmio.h"
 
+#include "arch/x86/msr.h"
 #include "arch/x86/traps.h"
+#include "guest/insn_cache.h"
 #include "guest/insn_decode.h"
 #include "guest/insn_emulate.h"
 #include "guest/vcpu.h"
 #include "kernel/log.h"
+#include "mm/pt_walk.h"
+#include "arch/x86/cpu.h"
+static uint64_t probe_sum[8]; static unsigned probe_n;
+#define PROBE(i) uint64_t t##i = rdtsc()
+
+/* The control-register bits an instruction fetch's page walk depends on
+ * (SDM vol. 3A 2.5; 4.1: paging mode; 4.6: SMEP). */
+#define CR0_PG      (UINT64_C(1) << 31)
+#define CR4_PSE     (UINT64_C(1) << 4)
+#define CR4_PAE     (UINT64_C(1) << 5)
+#define CR4_SMEP    (UINT64_C(1) << 20)
+/* Accesses at CPL 3 are user-mode accesses (SDM vol. 3A 4.6). */
+#define CPL_USER    3
+
+/* Instruction bytes sit in 4 KiB pages at the least (SDM vol. 3A 4.1). */
+#define FETCH_PAGE_SIZE 4096u
+
+/*
+ * insn_cache_key.paging: one bit for each input of the walk vcpu_walk()
+ * does for a fetch, besides CR3 and the entries it reads: the table format
+ * (CR4.PAE, CR4.PSE, EFER.LMA), whether the XD bit exists (EFER.NXE), SMEP,
+ * and whether the fetch is a user-mode one.  CR0.WP, SMAP and RFLAGS.AC
+ * govern data accesses only; the 1 GiB-page capability and MAXPHYADDR do
+ * not change while a vCPU lives.  FETCH_WALK_PAGING makes the word nonzero
+ * whenever paging is on.
+ */
+enum fetch_walk_control {
+    FETCH_WALK_PAGING = 1u << 0,
+    FETCH_WALK_PAE = 1u << 1,
+    FETCH_WALK_PSE = 1u << 2,
+    FETCH_WALK_LMA = 1u << 3,
+    FETCH_WALK_NXE = 1u << 4,
+    FETCH_WALK_SMEP = 1u << 5,
+    FETCH_WALK_USER = 1u << 6,
+};
+
+/* Paging-structure entries are 8 bytes with PAE or 4-level paging, 4 with
+ * 32-bit paging (SDM vol. 3A 4.3, 4.4, 4.5). */
+#define ENTRY_SIZE_32BIT    4u
+#define ENTRY_SIZE_PAE      8u
+
+/* One cache per VM (a VM has one vCPU), until struct vcpu holds it. */
+static struct insn_cache insn_caches[VM_MAX_VMS];
 
 struct mmio_ctx {
     struct vcpu *v;
+    const struct mmio_region *region;   /* the one the exit was for, or NULL */
 };
+
+/* The exit's own region when gpa is in it (nearly always: only MOVS
+ * reaches elsewhere), else whatever region holds gpa. */
+static const struct mmio_region *region_at(const struct mmio_ctx *c, uint64_t gpa)
+{
+    const struct mmio_region *r = c->region;
+    if (r && gpa >= r->gpa && gpa - r->gpa < r->size)
+        return r;
+    return vm_find_mmio(c->v->vm, gpa);
+}
 
 static int mmio_read(void *ctx, uint64_t gpa, unsigned size, uint64_t *val)
 {
-    struct vcpu *v = ((struct mmio_ctx *)ctx)->v;
-    const struct mmio_region *r = vm_find_mmio(v->vm, gpa);
+    const struct mmio_ctx *c = ctx;
+    const struct mmio_region *r = region_at(c, gpa);
     *val = 0;
     if (r)
-        return r->handler(v->vm, r->dev, gpa - r->gpa, size, false, val);
-    return vm_ram_read(v->vm, gpa, val, size) ? 0 : -1;
+        return r->handler(c->v->vm, r->dev, gpa - r->gpa, size, false, val);
+    return vm_ram_read(c->v->vm, gpa, val, size) ? 0 : -1;
 }
 
 static int mmio_write(void *ctx, uint64_t gpa, unsigned size, uint64_t val)
 {
-    struct vcpu *v = ((struct mmio_ctx *)ctx)->v;
-    const struct mmio_region *r = vm_find_mmio(v->vm, gpa);
+    const struct mmio_ctx *c = ctx;
+    const struct mmio_region *r = region_at(c, gpa);
     if (r)
-        return r->handler(v->vm, r->dev, gpa - r->gpa, size, true, &val);
-    return vm_ram_write(v->vm, gpa, &val, size) ? 0 : -1;
+        return r->handler(c->v->vm, r->dev, gpa - r->gpa, size, true, &val);
+    return vm_ram_write(c->v->vm, gpa, &val, size) ? 0 : -1;
 }
 
 static uint64_t addr_size_mask(unsigned size)
@@ -55,9 +116,9 @@ static const struct mmio_ops mmio_ops = {
     .translate = mmio_translate,
 };
 
-static enum cpu_mode decode_mode(struct vcpu *v)
+static enum cpu_mode decode_mode(enum vcpu_mode mode)
 {
-    switch (vcpu_mode(v)) {
+    switch (mode) {
     case VCPU_MODE_LONG_64:
         return CPU_MODE_64;
     case VCPU_MODE_PROTECTED_32:
@@ -68,26 +129,141 @@ static enum cpu_mode decode_mode(struct vcpu *v)
     }
 }
 
-/* Reads the up to 15 bytes at CS:RIP; an instruction may straddle pages. */
-static size_t fetch_instruction(struct vcpu *v, uint8_t *buf)
+/* ---- Where the instruction is: the cache key ------------------------------ */
+
+static uint32_t fetch_walk_controls(struct vcpu *v)
 {
+    uint64_t cr4 = vcpu_cr4(v), efer = vcpu_efer(v);
+    uint32_t controls = FETCH_WALK_PAGING;
+    if (cr4 & CR4_PAE)
+        controls |= FETCH_WALK_PAE;
+    if (cr4 & CR4_PSE)
+        controls |= FETCH_WALK_PSE;
+    if (cr4 & CR4_SMEP)
+        controls |= FETCH_WALK_SMEP;
+    if (efer & EFER_LMA)
+        controls |= FETCH_WALK_LMA;
+    if (efer & EFER_NXE)
+        controls |= FETCH_WALK_NXE;
+    if (vcpu_cpl(v) == CPL_USER)
+        controls |= FETCH_WALK_USER;
+    return controls;
+}
+
+/* The linear address of CS:RIP (RIP cut to the code segment's size outside
+ * 64-bit mode), the mode, and with paging on CR3 and the walk's controls. */
+static void instruction_key(struct vcpu *v, struct insn_cache_key *key)
+{
+    enum vcpu_mode mode = vcpu_mode(v);
     uint64_t rip = vcpu_rip(v);
-    if (decode_mode(v) != CPU_MODE_64)
-        rip &= addr_size_mask(decode_mode(v) == CPU_MODE_32 ? 4 : 2);
-    uint64_t gla = vcpu_seg_base(v, SEG_CS) + rip;
-    size_t got = 0;
-    while (got < INSN_MAX_LENGTH) {
-        uint64_t gpa;
-        size_t chunk = 4096 - ((gla + got) & 4095);
-        if (chunk > INSN_MAX_LENGTH - got)
-            chunk = INSN_MAX_LENGTH - got;
-        if (!vcpu_translate(v, gla + got, false, true, &gpa))
-            return 0;
-        if (!vm_ram_read(v->vm, gpa, buf + got, chunk))
-            break;
-        got += chunk;
+
+    key->mode = decode_mode(mode);
+    if (key->mode != CPU_MODE_64)
+        rip &= addr_size_mask(key->mode == CPU_MODE_32 ? 4 : 2);
+    key->rip_linear = vcpu_seg_base(v, SEG_CS) + rip;
+    key->cr3 = 0;
+    key->paging = 0;
+    /* Real mode has CR0.PE = 0 and so no paging (CR0.PG needs PE). */
+    if (mode == VCPU_MODE_REAL || !(vcpu_cr0(v) & CR0_PG))
+        return;
+    key->cr3 = vcpu_cr3(v);
+    key->paging = fetch_walk_controls(v);
+}
+
+static const void *guest_ram_ptr(void *ctx, uint64_t gpa, size_t len)
+{
+    return vm_ram_ptr(ctx, gpa, len);
+}
+
+/* ---- Fetch and decode, for a cache miss ------------------------------------- */
+
+/* The instruction as fetched: its bytes, where the first one is and the
+ * walk that said so (for the cache). */
+struct fetched_insn {
+    uint8_t bytes[INSN_MAX_LENGTH];
+    size_t len;
+    uint64_t gpa;
+    struct insn_cache_walk walk;
+    bool cacheable;             /* the walk was kept and the bytes are in one page */
+};
+
+/*
+ * Translates the instruction's first byte for a fetch.  With paging on it
+ * walks through vcpu_walk() to keep the entries for the cache; when that
+ * walk does not succeed, vcpu_translate() does it again and raises the #PF
+ * or stops the VM as for any other access (the entries then are not kept).
+ */
+static bool translate_first_byte(struct vcpu *v, const struct insn_cache_key *key,
+                                 struct fetched_insn *f)
+{
+    f->walk.nr_entries = 0;
+    f->walk.entry_size = 0;
+    f->cacheable = true;
+    if (!key->paging)
+        return vcpu_translate(v, key->rip_linear, false, true, &f->gpa);
+
+    struct pt_walk_result res;
+    if (vcpu_walk(v, key->rip_linear, PT_ACCESS_FETCH, vcpu_cpl(v), &res) != PT_WALK_OK) {
+        f->cacheable = false;
+        return vcpu_translate(v, key->rip_linear, false, true, &f->gpa);
     }
-    return got;
+    f->gpa = res.phys;
+    f->walk.nr_entries = res.nr_entries;
+    f->walk.entry_size = (key->paging & FETCH_WALK_PAE) ? ENTRY_SIZE_PAE : ENTRY_SIZE_32BIT;
+    for (unsigned i = 0; i < res.nr_entries && i < PT_MAX_LEVELS; i++) {
+        f->walk.entry_addr[i] = res.entry_addr[i];
+        f->walk.entry[i] = res.entry[i];
+    }
+    return true;
+}
+
+/* Appends the bytes from linear address gla up to the end of its page (at
+ * most up to INSN_MAX_LENGTH in all), read at gpa.  False when they are not
+ * RAM. */
+static bool read_page_part(struct vcpu *v, uint64_t gla, uint64_t gpa, struct fetched_insn *f)
+{
+    size_t chunk = FETCH_PAGE_SIZE - (gla & (FETCH_PAGE_SIZE - 1));
+    if (chunk > INSN_MAX_LENGTH - f->len)
+        chunk = INSN_MAX_LENGTH - f->len;
+    if (!vm_ram_read(v->vm, gpa, f->bytes + f->len, chunk))
+        return false;
+    f->len += chunk;
+    return true;
+}
+
+/*
+ * Fetches and decodes the instruction at key.  The bytes in the first page
+ * come first; the next page is translated only when the instruction goes on
+ * into it, as the CPU's own fetch would (so an instruction at the end of the
+ * last mapped page is not refused for the unmapped page after it).  Returns
+ * insn_decode()'s result, or INSN_ERR_TRUNCATED with *faulted set when a
+ * translation failed (a #PF was injected or the VM stopped).
+ */
+static int fetch_and_decode(struct vcpu *v, const struct insn_cache_key *key,
+                            struct fetched_insn *f, struct insn *in, bool *faulted)
+{
+    *faulted = false;
+    f->len = 0;
+    if (!translate_first_byte(v, key, f)) {
+        *faulted = true;
+        return INSN_ERR_TRUNCATED;
+    }
+    if (!read_page_part(v, key->rip_linear, f->gpa, f))
+        return INSN_ERR_TRUNCATED;
+    int err = insn_decode(f->bytes, f->len, key->mode, in);
+    if (err != INSN_ERR_TRUNCATED || f->len == INSN_MAX_LENGTH)
+        return err;
+
+    /* It goes on into the next page: a translation of its own. */
+    uint64_t next_gla = key->rip_linear + f->len, next_gpa;
+    f->cacheable = false;
+    if (!vcpu_translate(v, next_gla, false, true, &next_gpa)) {
+        *faulted = true;
+        return INSN_ERR_TRUNCATED;
+    }
+    if (!read_page_part(v, next_gla, next_gpa, f))
+        return INSN_ERR_TRUNCATED;
+    return insn_decode(f->bytes, f->len, key->mode, in);
 }
 
 static void report_undecodable(struct vcpu *v, const uint8_t *bytes, size_t len, int err)
@@ -105,16 +281,19 @@ static void report_undecodable(struct vcpu *v, const uint8_t *bytes, size_t len,
             vcpu_rip(v), err == INSN_ERR_TRUNCATED ? "truncated" : "unsupported", hex);
 }
 
-bool mmio_emulate(struct vcpu *v, const struct mmio_region *region, uint64_t gpa)
+/*
+ * The slow path: fetch, decode, and remember the result in the cache.
+ * Returns false when the instruction cannot be emulated; the guest then has
+ * the #UD, #GP or #PF it would get, or the VM is stopped.
+ */
+static bool decode_at_rip(struct vcpu *v, struct insn_cache *cache,
+                          const struct insn_cache_key *key, struct insn *in)
 {
-    (void)region;
-    uint8_t bytes[INSN_MAX_LENGTH];
-    size_t len = fetch_instruction(v, bytes);
-    if (len == 0)
-        return false;           /* the fetch faulted: #PF injected */
-
-    struct insn in;
-    int err = insn_decode(bytes, len, decode_mode(v), &in);
+    struct fetched_insn f;
+    bool faulted;
+    int err = fetch_and_decode(v, key, &f, in, &faulted);
+    if (faulted)
+        return false;
     if (err == INSN_ERR_LOCK) {
         vcpu_inject_exception(v, EXC_UD, false, 0);
         return false;
@@ -124,24 +303,71 @@ bool mmio_emulate(struct vcpu *v, const struct mmio_region *region, uint64_t gpa
         return false;
     }
     if (err < 0) {
-        report_undecodable(v, bytes, len, err);
+        report_undecodable(v, f.bytes, f.len, err);
         return false;
     }
+    if (f.cacheable)
+        insn_cache_insert(cache, key, f.gpa, f.bytes, in, key->paging ? &f.walk : NULL);
+    return true;
+}
 
-    struct mmio_ctx ctx = { v };
+/* ---- Performing it ------------------------------------------------------------ */
+
+/*
+ * Carries out in against region at gpa and writes back what changed: RSP
+ * only when it is the register operand (the only way the emulator touches
+ * it; under VT-x it lives in the VMCS), RFLAGS only when the instruction
+ * changed it, RIP when it is complete.
+ */
+static bool perform(struct vcpu *v, const struct mmio_region *region, uint64_t gpa,
+                    const struct insn *in)
+{
+    struct mmio_ctx ctx = { v, region };
+    bool rsp_operand = in->has_reg && in->reg == GPR_RSP;
     uint64_t rflags = vcpu_rflags(v);
-    v->regs.gpr[GPR_RSP] = vcpu_gpr(v, GPR_RSP);
-    int res = insn_emulate_mmio(&in, &v->regs, &rflags, gpa, &mmio_ops, &ctx);
-    vcpu_set_gpr(v, GPR_RSP, v->regs.gpr[GPR_RSP]);
+    uint64_t rflags_before = rflags;
+
+    if (rsp_operand)
+        v->regs.gpr[GPR_RSP] = vcpu_gpr(v, GPR_RSP);
+    uint64_t e0 = rdtsc();
+    int res = insn_emulate_mmio(in, &v->regs, &rflags, gpa, &mmio_ops, &ctx);
+    probe_sum[5] += rdtsc() - e0;
+    if (probe_n == 127) pr_info("PROBE emul %lu", probe_sum[5]/128);
     if (res == INSN_EMU_ERR_ACCESS || res == INSN_EMU_ERR_UNSUPPORTED) {
         if (v->vm->state != VM_STATE_STOPPED && !v->pending_event.valid)
             vm_stop(v->vm, VM_STOP_BAD_ACCESS, 0,
                     "MMIO access at guest-physical %lx failed (RIP %lx)", gpa, vcpu_rip(v));
         return false;
     }
-    vcpu_set_rflags(v, rflags);
+    if (rsp_operand)
+        vcpu_set_gpr(v, GPR_RSP, v->regs.gpr[GPR_RSP]);
+    if (rflags != rflags_before)
+        vcpu_set_rflags(v, rflags);
     if (res == INSN_EMU_REPEAT)
         return false;           /* RIP stays: the next element exits again */
-    vcpu_set_rip(v, vcpu_rip(v) + in.length);
+    vcpu_set_rip(v, vcpu_rip(v) + in->length);
     return true;
+}
+
+bool mmio_emulate(struct vcpu *v, const struct mmio_region *region, uint64_t gpa)
+{
+    PROBE(0);
+    struct insn_cache *cache = &insn_caches[v->vm->index];
+    struct insn_cache_key key;
+    instruction_key(v, &key);
+    PROBE(1);
+    const struct insn *in = insn_cache_lookup(cache, &key, guest_ram_ptr, v->vm);
+    PROBE(2);
+    struct insn decoded;
+    if (!in) {
+        if (!decode_at_rip(v, cache, &key, &decoded))
+            return false;
+        in = &decoded;
+    }
+    PROBE(3);
+    bool ok = perform(v, region, gpa, in);
+    PROBE(4);
+    probe_sum[0]+=t1-t0; probe_sum[1]+=t2-t1; probe_sum[2]+=t3-t2; probe_sum[3]+=t4-t3; probe_sum[4]+=t4-t0;
+    if (++probe_n == 128) { pr_info("PROBE key %lu lookup %lu miss %lu perform %lu total %lu", probe_sum[0]/128, probe_sum[1]/128, probe_sum[2]/128, probe_sum[3]/128, probe_sum[4]/128); for (int k=0;k<8;k++) probe_sum[k]=0; probe_n=0; }
+    return ok;
 }

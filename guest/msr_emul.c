@@ -1,7 +1,8 @@
 /*
  * The MSRs keel emulates for guests.  EFER and PAT live in the VMCS guest
  * state (loaded and saved on every entry/exit), TSC is the host's, the MTRRs
- * are a guest-private copy (guest memory types come from EPT), and
+ * are a guest-private copy (guest memory types come from EPT), the local
+ * APIC's MSRs belong to its model (guest/vcpu_intr.c), and
  * IA32_FEATURE_CONTROL says "locked, VMX off" as it would on a CPU whose
  * firmware disabled VT-x.  Anything else is #GP(0).
  */
@@ -11,6 +12,7 @@
 #include "arch/x86/msr.h"
 #include "guest/cr.h"
 #include "guest/vcpu.h"
+#include "guest/vcpu_intr.h"
 #include "guest/vcpu_state.h"
 
 #define MTRR_VARIABLE_COUNT 8
@@ -19,8 +21,6 @@
 #define MTRR_DEF_TYPE_VALID (0xcffu)        /* type 7:0, FE 10, E 11 */
 #define PAT_VALID_TYPES     0xf3u           /* 0,1,4,5,6,7 are types; 2,3 reserved */
 #define EFER_VALID          (EFER_SCE | EFER_LME | EFER_LMA | EFER_NXE)
-#define APIC_BASE_BSP       (UINT64_C(1) << 8)
-#define APIC_BASE_ENABLE    (UINT64_C(1) << 11)
 
 static bool pat_valid(uint64_t pat)
 {
@@ -52,18 +52,17 @@ bool msr_emul_read(struct vcpu *v, uint32_t msr, uint64_t *value)
 {
     struct vcpu_msr_state *s = vcpu_msr_state(v);
     uint64_t *slot;
+    if (vcpu_lapic_owns_msr(msr))
+        return vcpu_lapic_msr_read(v, msr, value);
     switch (msr) {
     case MSR_IA32_TIME_STAMP_COUNTER:
-        *value = rdtsc() + vcpu_tsc_offset(v);
+        *value = vcpu_guest_tsc(v);
         return true;
     case MSR_IA32_EFER:
         *value = vcpu_efer(v);
         return true;
     case MSR_IA32_PAT:
         *value = vcpu_pat(v);
-        return true;
-    case MSR_IA32_APIC_BASE:
-        *value = s->apic_base;
         return true;
     case MSR_IA32_FEATURE_CONTROL:
         *value = FEATURE_CONTROL_LOCKED;
@@ -87,6 +86,8 @@ bool msr_emul_write(struct vcpu *v, uint32_t msr, uint64_t value)
 {
     struct vcpu_msr_state *s = vcpu_msr_state(v);
     uint64_t *slot;
+    if (vcpu_lapic_owns_msr(msr))
+        return vcpu_lapic_msr_write(v, msr, value);
     switch (msr) {
     case MSR_IA32_TIME_STAMP_COUNTER:
         /* Writing the TSC sets the guest's offset from the host's. */
@@ -100,13 +101,6 @@ bool msr_emul_write(struct vcpu *v, uint32_t msr, uint64_t value)
         if (!pat_valid(value))
             return false;
         vcpu_set_pat(v, value);
-        return true;
-    case MSR_IA32_APIC_BASE:
-        /* Only the enable bit may change until keel emulates a local APIC
-         * that can move (the interrupt issue); BSP is read-only. */
-        if ((value & ~APIC_BASE_ENABLE) != (s->apic_base & ~APIC_BASE_ENABLE))
-            return false;
-        s->apic_base = value;
         return true;
     case MSR_IA32_DEBUGCTL:
         return value == 0;

@@ -10,6 +10,7 @@
 #include "arch/x86/cpu.h"
 #include "boot/boot_info.h"
 #include "guest/dev/devices.h"
+#include "guest/pc_machine.h"
 #include "guest/dev/ata.h"
 #include "guest/dev/disk_store.h"
 #include "guest/dev/uart16550.h"
@@ -298,7 +299,8 @@ static int attach_devices(struct vm *vm)
     if (vm->config->disk_module >= 0 &&
         ata_attach(vm, &disk_stores[vm->index], err, sizeof(err)))
         return fail(vm, "disk: %s", err);
-    return 0;
+    /* Last: it connects the interrupt lines of the devices above. */
+    return pc_machine_attach(vm);
 }
 
 static int build_address_space(struct vm *vm)
@@ -323,10 +325,10 @@ static int vm_create(struct vm *vm, const struct boot_info *bi)
         return -1;
     if (vm->config->disk_module >= 0 && open_disk(vm, bi))
         return -1;
-    if (attach_devices(vm) || build_address_space(vm))
-        return -1;
     vm->vcpu.vm = vm;
     vm->vcpu.id = 0;
+    if (attach_devices(vm) || build_address_space(vm))
+        return -1;
     exit_stats_reset(&vm->vcpu.stats);
     exit_trace_reset(&vm->vcpu.trace);
     if (vcpu_arch_create(&vm->vcpu, entry))

@@ -17,11 +17,12 @@
 #include "guest/gpa_map.h"
 #include "guest/vm_config.h"
 #include "guest/x86.h"
+#include "guest/dev/lapic.h"
 #include "vmx/exit_reasons.h"
 
 #define VM_MAX_VMS        16
-#define VM_MAX_PIO        16
-#define VM_MAX_MMIO       8
+#define VM_MAX_PIO        40
+#define VM_MAX_MMIO       12
 #define VM_CONSOLE_LINE   256
 
 struct vm;
@@ -80,7 +81,6 @@ enum vm_stop_reason {
 
 /* MSRs keel emulates in generic code (guest/msr_emul.c). */
 struct vcpu_msr_state {
-    uint64_t apic_base;
     uint64_t mtrr_def_type;
     uint64_t mtrr_fixed[11];
     uint64_t mtrr_var[16];
@@ -99,7 +99,13 @@ struct vcpu {
     uint32_t exit_reason;       /* raw exit reason of that exit */
     struct x86_event pending_event;     /* injected at the next entry */
     struct vcpu_msr_state msr;
-    uint8_t tpr;                /* CR8 */
+    /* Interrupts (guest/vcpu_intr.c): the local APIC (which also holds the
+     * TPR, i.e. CR8), an NMI waiting for delivery, and a hint that something
+     * may have become deliverable since the last look. */
+    struct lapic lapic;
+    bool nmi_pending;
+    bool intr_check;
+    uint64_t tsc_offset;        /* guest TSC = host TSC + tsc_offset */
     struct shadow_mmu *shadow;  /* guest/shadow_mmu.c; NULL with EPT */
     bool paging_caps_known, page_1g;    /* from the guest's CPUID (guest/vcpu_mmu.c) */
 };
@@ -125,6 +131,14 @@ struct vm {
     size_t nmmio;
 
     struct vcpu vcpu;
+
+    /* Guest time (guest/pc_machine.c): guest nanosecond 0 was host TSC
+     * tsc_origin; the timer models ask to be updated at host TSC
+     * timer_deadline (UINT64_MAX: never), and timers_dirty says a guest
+     * access may have moved that deadline. */
+    uint64_t tsc_origin;
+    uint64_t timer_deadline;
+    bool timers_dirty;
 
     /* Console line buffer: guest output is printed a whole line at a time. */
     char console_line[VM_CONSOLE_LINE];

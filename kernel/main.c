@@ -8,6 +8,7 @@
 #include "arch/x86/gdt.h"
 #include "arch/x86/pic.h"
 #include "arch/x86/traps.h"
+#include "arch/x86/tsc.h"
 #include "boot/boot_info.h"
 #include "drivers/debugcon.h"
 #include "drivers/fbcon.h"
@@ -147,6 +148,7 @@ void keel_main(uint32_t magic, uint32_t mbi_phys)
     if (!vtx)
         keel_finish(false, "no usable VT-x: %s", vmx_unsupported_reason(&caps));
     pic_mask_all();
+    pr_info("TSC: %u kHz (measured against the PIT)", tsc_calibrate());
     if (!vmx_enable(&caps))
         keel_finish(false, "cannot enter VMX operation");
     size_t configured = vms_create(&boot_info);

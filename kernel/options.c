@@ -109,6 +109,7 @@ static int apply_onexit(const char *value, void *ctx, char *err, size_t errlen)
     }
 DEFINE_FLAG_OPTION(noept)
 DEFINE_FLAG_OPTION(novpid)
+DEFINE_FLAG_OPTION(notprshadow)
 DEFINE_FLAG_OPTION(nounrestricted)
 DEFINE_FLAG_OPTION(help)
 #undef DEFINE_FLAG_OPTION
@@ -131,6 +132,8 @@ static const struct cmdline_option keel_option_table[] = {
       "what to do when keel is done: halt, poweroff or reboot (default halt)" },
     { "noept", CMDLINE_NO_VALUE, apply_noept, "do not use EPT even where the CPU has it" },
     { "novpid", CMDLINE_NO_VALUE, apply_novpid, "do not use VPID even where the CPU has it" },
+    { "notprshadow", CMDLINE_NO_VALUE, apply_notprshadow,
+      "do not use the TPR shadow even where the CPU has it: every CR8 access exits" },
     { "nounrestricted", CMDLINE_NO_VALUE, apply_nounrestricted,
       "do not use unrestricted guest even where the CPU has it" },
     { "help", CMDLINE_NO_VALUE, apply_help, "list these options at boot" },

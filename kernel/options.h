@@ -24,6 +24,7 @@ struct keel_options {
     enum onexit_action onexit;
     bool noept;
     bool novpid;
+    bool notprshadow;
     bool nounrestricted;
     bool help;
     char selftest[16];          /* kernel/selftest.c; empty = none */

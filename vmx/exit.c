@@ -24,6 +24,8 @@ static const exit_handler_fn exit_handlers[NR_EXIT_REASONS] = {
     [EXIT_REASON_EXCEPTION_NMI] = vmx_exit_exception_nmi,
     [EXIT_REASON_EXTERNAL_INTERRUPT] = vmx_exit_external_interrupt,
     [EXIT_REASON_TRIPLE_FAULT] = vmx_exit_triple_fault,
+    [EXIT_REASON_INTERRUPT_WINDOW] = vmx_exit_interrupt_window,
+    [EXIT_REASON_NMI_WINDOW] = vmx_exit_nmi_window,
     [EXIT_REASON_INIT_SIGNAL] = vmx_exit_init_signal,
     [EXIT_REASON_SIPI] = vmx_exit_sipi,
     [EXIT_REASON_CPUID] = vmx_exit_cpuid,
@@ -55,6 +57,7 @@ static const exit_handler_fn exit_handlers[NR_EXIT_REASONS] = {
     [EXIT_REASON_EPT_MISCONFIG] = vmx_exit_ept_misconfig,
     [EXIT_REASON_PREEMPTION_TIMER] = vmx_exit_preemption_timer,
     [EXIT_REASON_XSETBV] = vmx_exit_xsetbv,
+    [EXIT_REASON_TPR_BELOW_THRESHOLD] = vmx_exit_tpr_below_threshold,
 };
 
 /* The console may ask for any VM's registers: its VMCS must be the

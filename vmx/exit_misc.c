@@ -5,6 +5,8 @@
 #include "arch/x86/traps.h"
 #include "guest/cpuid_policy.h"
 #include "guest/hypercall.h"
+#include "guest/pc_machine.h"
+#include "guest/vcpu_intr.h"
 #include "guest/vcpu.h"
 #include "kernel/log.h"
 #include "kernel/version.h"
@@ -57,8 +59,14 @@ static bool leaf_has_subleaves(uint32_t leaf)
     }
 }
 
-/* The CR4 bits the policy mirrors into CPUID (OSXSAVE, OSPKE). */
+/* The CR4 bits the policy mirrors into CPUID: OSXSAVE in leaf 1, OSPKE
+ * in leaf 7 (SDM vol. 2A "CPUID"); no other leaf depends on CR4. */
 #define CPUID_CR4_DEPENDENT ((UINT64_C(1) << 18) | (UINT64_C(1) << 22))
+
+static bool leaf_depends_on_cr4(uint32_t leaf)
+{
+    return leaf == 0x1 || leaf == 0x7;
+}
 
 static uint32_t cpuid_cache_slot(uint32_t leaf, uint32_t subleaf)
 {
@@ -74,7 +82,7 @@ void vcpu_cpuid(struct vcpu *v, uint32_t leaf, uint32_t subleaf, struct cpuid_re
     struct vcpu_vmx *x = to_vmx(v);
     if (!leaf_has_subleaves(leaf))
         subleaf = 0;
-    uint64_t cr4_bits = vcpu_cr4(v) & CPUID_CR4_DEPENDENT;
+    uint64_t cr4_bits = leaf_depends_on_cr4(leaf) ? vcpu_cr4(v) & CPUID_CR4_DEPENDENT : 0;
     struct cpuid_cache_entry *e = &x->cpuid_cache[cpuid_cache_slot(leaf, subleaf)];
     if (e->valid && e->leaf == leaf && e->subleaf == subleaf && e->cr4_bits == cr4_bits) {
         *res = e->result;
@@ -114,6 +122,12 @@ enum exit_action vmx_exit_hlt(struct vcpu *v)
         vm_stop(v->vm, VM_STOP_HALTED, 0, "HLT with interrupts disabled at RIP %lx", rip);
         return EXIT_RESUME;
     }
+    /* HLT ends at the next interrupt: if one is deliverable already, the
+     * entry delivers it and the guest goes on past the HLT. */
+    if (pc_timers_due(v->vm, rdtsc()))
+        pc_update_timers(v->vm);
+    if (vcpu_intr_any_pending(v))
+        return EXIT_RESUME;
     v->vm->state = VM_STATE_WAITING;
     return EXIT_YIELD;
 }
@@ -246,8 +260,9 @@ enum exit_action vmx_exit_exception_nmi(struct vcpu *v)
     return EXIT_RESUME;
 }
 
+/* Either a virtual timer is due (the entry path updates it and injects
+ * what it raised) or the vCPU's time slice is over. */
 enum exit_action vmx_exit_preemption_timer(struct vcpu *v)
 {
-    (void)v;
-    return EXIT_YIELD;
+    return rdtsc() >= v->vm->timer_deadline ? EXIT_RESUME : EXIT_YIELD;
 }

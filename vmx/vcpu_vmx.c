@@ -17,6 +17,10 @@
 #include "vmx/vmx_ops.h"
 #include "guest/shadow_mmu.h"
 #include "guest/vcpu_state.h"
+#include "guest/pc_machine.h"
+#include "guest/vcpu_intr.h"
+#include "arch/x86/traps.h"
+#include "vmx/vmx_caps.h"
 
 _Static_assert(offsetof(struct guest_regs, gpr[GPR_RAX]) == 0, "vmx/entry.asm REG_RAX");
 _Static_assert(offsetof(struct guest_regs, gpr[GPR_RBX]) == 24, "vmx/entry.asm REG_RBX");
@@ -30,6 +34,8 @@ int vmx_enter(struct guest_regs *regs, int launched);
 #define CR0_PG (UINT64_C(1) << 31)
 #define INTERRUPTIBILITY_STI    (1u << 0)
 #define INTERRUPTIBILITY_MOV_SS (1u << 1)
+#define INTERRUPTIBILITY_NMI    (1u << 3)
+#define RFLAGS_IF (UINT64_C(1) << 9)
 #define AR_DPL(ar)  (((ar) >> 5) & 3)
 #define AR_L        (1u << 13)
 #define AR_DB       (1u << 14)
@@ -230,11 +236,9 @@ static void remember_interrupted_event(struct vcpu *v)
     v->pending_event = ev;
 }
 
-static void inject_pending_event(struct vcpu *v)
+/* Writes an event into the VM-entry interruption-information fields. */
+static void write_entry_event(const struct x86_event *ev)
 {
-    struct x86_event *ev = &v->pending_event;
-    if (!ev->valid)
-        return;
     vmcs_write(VM_ENTRY_INTR_INFO_FIELD, vmx_encode_entry_intr_info(ev));
     if (ev->has_error_code)
         vmcs_write(VM_ENTRY_EXCEPTION_ERROR_CODE, ev->error_code);
@@ -243,7 +247,165 @@ static void inject_pending_event(struct vcpu *v)
     if (ev->type == EVENT_SOFTWARE_INTERRUPT || ev->type == EVENT_SOFTWARE_EXCEPTION ||
         ev->type == EVENT_PRIVILEGED_SOFTWARE_EXCEPTION)
         vmcs_write(VM_ENTRY_INSTRUCTION_LEN, vmcs_read(VM_EXIT_INSTRUCTION_LEN));
-    ev->valid = false;
+}
+
+/* Turns an exiting control on or off, writing the VMCS only on a change. */
+static void set_proc_control(struct vcpu_vmx *x, uint32_t control, bool on)
+{
+    uint32_t value = on ? x->proc_controls | control : x->proc_controls & ~control;
+    if (value == x->proc_controls)
+        return;
+    x->proc_controls = value;
+    vmcs_write(CPU_BASED_VM_EXEC_CONTROL, value);
+}
+
+/* Asks the CPU to exit as soon as the guest can take what is pending: an
+ * NMI once NMIs are unblocked (needs virtual NMIs; otherwise the interrupt
+ * window is the nearest approximation), an interrupt once RFLAGS.IF = 1 and
+ * no STI or MOV SS blocking remains (SDM vol. 3C 26.7.5, 26.7.6). */
+static void request_window(struct vcpu *v, enum vcpu_intr_kind kind)
+{
+    struct vcpu_vmx *x = to_vmx(v);
+    if (kind == VCPU_INTR_NMI && x->virtual_nmis)
+        set_proc_control(x, CPU_BASED_NMI_WINDOW_EXITING, true);
+    else if (kind != VCPU_INTR_NONE)
+        set_proc_control(x, CPU_BASED_INTERRUPT_WINDOW_EXITING, true);
+}
+
+/* An NMI can be injected unless NMIs are blocked (the guest is in its NMI
+ * handler) or the previous instruction was MOV SS or STI: SDM vol. 3C
+ * 26.3.1.5 makes STI blocking with an NMI injection an entry failure on
+ * some processors. */
+static bool nmi_injectable(uint32_t interruptibility)
+{
+    return !(interruptibility &
+             (INTERRUPTIBILITY_STI | INTERRUPTIBILITY_MOV_SS | INTERRUPTIBILITY_NMI));
+}
+
+static bool interrupt_injectable(uint32_t interruptibility)
+{
+    return (vmcs_read(GUEST_RFLAGS) & RFLAGS_IF) &&
+           !(interruptibility & (INTERRUPTIBILITY_STI | INTERRUPTIBILITY_MOV_SS));
+}
+
+static void inject_from_controllers(struct vcpu *v, enum vcpu_intr_kind kind)
+{
+    uint32_t intr = vmcs_read32(GUEST_INTERRUPTIBILITY_INFO);
+    struct x86_event ev = { .valid = true };
+    if (kind == VCPU_INTR_NMI && nmi_injectable(intr)) {
+        ev.type = EVENT_NMI;
+        ev.vector = EXC_NMI;
+        vcpu_intr_nmi_taken(v);
+    } else if (kind == VCPU_INTR_EXTERNAL && interrupt_injectable(intr)) {
+        ev.type = EVENT_EXTERNAL_INTERRUPT;
+        ev.vector = vcpu_intr_acknowledge(v);
+    } else {
+        request_window(v, kind);
+        return;
+    }
+    write_entry_event(&ev);
+    /* Another may be waiting behind this one: come back when the guest
+     * can take it (it cannot before this one's handler runs). */
+    request_window(v, vcpu_intr_pending(v));
+}
+
+/* With the TPR shadow the guest's TPR lives in the virtual-APIC page while
+ * it runs (MOV to CR8 does not exit): the local APIC model takes it from
+ * there at each exit and gives it back before each entry. */
+static void tpr_from_guest(struct vcpu *v)
+{
+    uint8_t *vapic = to_vmx(v)->virtual_apic;
+    if (vapic)
+        v->lapic.tpr = vapic[VIRTUAL_APIC_VTPR];
+}
+
+static void tpr_to_guest(struct vcpu *v)
+{
+    uint8_t *vapic = to_vmx(v)->virtual_apic;
+    if (vapic)
+        vapic[VIRTUAL_APIC_VTPR] = v->lapic.tpr;
+}
+
+/* A TPR lowered in the guest must exit when it lets a held interrupt
+ * through: the threshold is the class of the highest request, but never
+ * above the current TPR class, which VM entry requires (SDM vol. 3C
+ * 26.3.1.1, "TPR threshold"); 0 when nothing is held. */
+static void update_tpr_threshold(struct vcpu *v)
+{
+    struct vcpu_vmx *x = to_vmx(v);
+    if (!x->virtual_apic)
+        return;
+    int request = lapic_highest_request(&v->lapic);
+    uint32_t tpr_class = v->lapic.tpr >> 4;
+    uint32_t threshold = request < 0 ? 0 : (uint32_t)request >> 4;
+    if (threshold > tpr_class)
+        threshold = tpr_class;
+    if (threshold != x->tpr_threshold) {
+        x->tpr_threshold = threshold;
+        vmcs_write(TPR_THRESHOLD, threshold);
+    }
+}
+
+enum exit_action vmx_exit_tpr_below_threshold(struct vcpu *v)
+{
+    v->intr_check = true;
+    return EXIT_RESUME;
+}
+
+/* Before each entry: an event to deliver again or a queued exception goes
+ * first (it happened before anything pending now); otherwise the highest-
+ * priority NMI or interrupt, if the guest can take it now. */
+static void inject_events(struct vcpu *v)
+{
+    struct x86_event *ev = &v->pending_event;
+    if (ev->valid) {
+        write_entry_event(ev);
+        ev->valid = false;
+        if (v->intr_check)
+            request_window(v, vcpu_intr_pending(v));
+        return;
+    }
+    if (!v->intr_check)
+        return;
+    enum vcpu_intr_kind kind = vcpu_intr_pending(v);
+    if (kind != VCPU_INTR_NONE)
+        inject_from_controllers(v, kind);
+    update_tpr_threshold(v);
+}
+
+enum exit_action vmx_exit_interrupt_window(struct vcpu *v)
+{
+    set_proc_control(to_vmx(v), CPU_BASED_INTERRUPT_WINDOW_EXITING, false);
+    v->intr_check = true;
+    return EXIT_RESUME;
+}
+
+enum exit_action vmx_exit_nmi_window(struct vcpu *v)
+{
+    set_proc_control(to_vmx(v), CPU_BASED_NMI_WINDOW_EXITING, false);
+    v->intr_check = true;
+    return EXIT_RESUME;
+}
+
+/* The preemption timer ends the guest's run at the earlier of its time
+ * slice and the next virtual timer event (SDM vol. 3C 26.5.1: it counts
+ * down at the TSC rate >> IA32_VMX_MISC[4:0] while the guest runs). */
+static void arm_preemption_timer(struct vcpu *v)
+{
+    struct vcpu_vmx *x = to_vmx(v);
+    if (!vmx_policy.preemption_timer)
+        return;
+    uint64_t value = VMX_TIME_SLICE_TICKS, deadline = v->vm->timer_deadline;
+    if (deadline != UINT64_MAX) {
+        uint64_t now = rdtsc();
+        uint64_t left = deadline > now ? (deadline - now) >> vmx_caps.preemption_timer_rate : 0;
+        if (left < value)
+            value = left;
+    }
+    if (value != x->preemption_timer_value) {
+        x->preemption_timer_value = value;
+        vmcs_write(VMX_PREEMPTION_TIMER_VALUE, value);
+    }
 }
 
 static void report_entry_failure_line(const char *text, void *ctx)
@@ -298,7 +460,11 @@ void vcpu_run(struct vcpu *v)
     uint64_t slice_start = rdtsc();
     vmx_vcpu_activate(v);
     while (v->vm->state == VM_STATE_RUNNABLE) {
-        inject_pending_event(v);
+        if (pc_timers_due(v->vm, rdtsc()))
+            pc_update_timers(v->vm);
+        inject_events(v);
+        tpr_to_guest(v);
+        arm_preemption_timer(v);
         end_exit(v);
         int failed = vmx_enter(&v->regs, x->launched);
         if (failed) {
@@ -312,6 +478,7 @@ void vcpu_run(struct vcpu *v)
         }
         x->launched = true;
         begin_exit(v);
+        tpr_from_guest(v);
         if (x->exit_reason & EXIT_REASON_FAILED_VMENTRY) {
             explain_failed_entry(v, x->exit_reason, x->exit_qualification);
             vm_stop(v->vm, VM_STOP_ENTRY_FAILED, 0, "VM entry failed: %s",
@@ -333,14 +500,15 @@ void vcpu_run(struct vcpu *v)
 
 uint64_t vcpu_tsc_offset(struct vcpu *v)
 {
-    (void)v;
-    return vmcs_read(TSC_OFFSET);
+    return v->tsc_offset;
 }
 
 void vcpu_set_tsc_offset(struct vcpu *v, uint64_t offset)
 {
-    (void)v;
+    v->tsc_offset = offset;
     vmcs_write(TSC_OFFSET, offset);
+    /* A TSC deadline is a guest TSC value: it moved with the TSC. */
+    v->vm->timers_dirty = true;
 }
 
 uint64_t vcpu_pat(struct vcpu *v)

@@ -32,6 +32,15 @@ struct vcpu_vmx {
     uint64_t eptp;
     uint64_t io_bitmap_a, io_bitmap_b, msr_bitmap;
     uint32_t secondary_controls;        /* as set up: what the guest may use */
+    uint32_t proc_controls;             /* primary processor-based, as last written */
+    bool virtual_nmis;                  /* pin-based "virtual NMIs" is on */
+    uint64_t preemption_timer_value;    /* as last written */
+
+    /* The TPR shadow: the virtual-APIC page, whose VTPR byte is the
+     * guest's TPR while it runs (NULL when the shadow is off). */
+    uint64_t virtual_apic_phys;
+    uint8_t *virtual_apic;
+    uint32_t tpr_threshold;             /* as last written */
 
     /* CR0/CR4 bits keel owns (guest/host masks) and what they must be. */
     uint64_t cr0_mask, cr4_mask;
@@ -65,6 +74,13 @@ static inline struct vcpu_vmx *to_vmx(struct vcpu *v)
     return (struct vcpu_vmx *)v->arch;
 }
 
+/* A vCPU's time slice when the preemption timer exists: in timer ticks, which
+ * count TSC ticks >> IA32_VMX_MISC[4:0] (SDM vol. 3C 26.5.1). */
+#define VMX_TIME_SLICE_TICKS 2000000u
+
+/* VTPR: the TPR's offset in the virtual-APIC page (SDM vol. 3C 30.1.1). */
+#define VIRTUAL_APIC_VTPR 0x80
+
 enum exit_action {
     EXIT_RESUME,        /* enter the guest again */
     EXIT_YIELD,         /* let the scheduler pick a vCPU (time slice, HLT) */
@@ -97,6 +113,9 @@ enum exit_action vmx_exit_sipi(struct vcpu *v);
 enum exit_action vmx_exit_external_interrupt(struct vcpu *v);
 enum exit_action vmx_exit_exception_nmi(struct vcpu *v);
 enum exit_action vmx_exit_preemption_timer(struct vcpu *v);
+enum exit_action vmx_exit_interrupt_window(struct vcpu *v);
+enum exit_action vmx_exit_nmi_window(struct vcpu *v);
+enum exit_action vmx_exit_tpr_below_threshold(struct vcpu *v);
 enum exit_action vmx_exit_monitor_mwait(struct vcpu *v);
 enum exit_action vmx_exit_rdpmc(struct vcpu *v);
 enum exit_action vmx_exit_io(struct vcpu *v);

@@ -16,22 +16,33 @@ _Noreturn void vmcs_read_failed(enum vmcs_field field, enum vmx_status st, void 
 _Noreturn void vmcs_write_failed(enum vmcs_field field, enum vmx_status st, void *caller);
 
 /* Inline: these run several times on every exit, so the success path is
- * the VMX instruction and one flag test. */
+ * the VMX instruction and one conditional jump (VMfail sets CF or ZF: SDM
+ * vol. 3C 31.2); the failure path asks again for the status to report it,
+ * which is the same answer since nothing changed in between. */
 static inline __attribute__((always_inline)) uint64_t vmcs_read(enum vmcs_field field)
 {
     uint64_t value;
-    enum vmx_status st = vmread(field, &value);
-    if (__builtin_expect(st != VMX_SUCCEED, 0))
-        vmcs_read_failed(field, st, __builtin_return_address(0));
+    __asm__ goto("vmread %[f], %[v]\n\tjbe %l[failed]"
+                 : [v] "=r"(value)
+                 : [f] "r"((uint64_t)field)
+                 : "cc"
+                 : failed);
     return value;
+failed:
+    vmcs_read_failed(field, vmread(field, &value), __builtin_return_address(0));
 }
 
 static inline __attribute__((always_inline)) void vmcs_write(enum vmcs_field field,
                                                              uint64_t value)
 {
-    enum vmx_status st = vmwrite(field, value);
-    if (__builtin_expect(st != VMX_SUCCEED, 0))
-        vmcs_write_failed(field, st, __builtin_return_address(0));
+    __asm__ goto("vmwrite %[v], %[f]\n\tjbe %l[failed]"
+                 :
+                 : [f] "r"((uint64_t)field), [v] "r"(value)
+                 : "cc"
+                 : failed);
+    return;
+failed:
+    vmcs_write_failed(field, vmwrite(field, value), __builtin_return_address(0));
 }
 
 static inline uint32_t vmcs_read32(enum vmcs_field field)

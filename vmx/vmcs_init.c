@@ -35,10 +35,6 @@
 #define DR7_INIT 0x400
 #define PAT_POWER_ON UINT64_C(0x0007040600070406)
 #define MULTIBOOT1_GUEST_MAGIC 0x2BADB002u
-/* A vCPU's time slice when the preemption timer exists: in timer ticks, which
- * count TSC ticks >> IA32_VMX_MISC[4:0] (SDM vol. 3C 26.5.1). */
-#define VMX_TIME_SLICE_TICKS 2000000u
-
 /* Segment access rights as the VMCS holds them (SDM vol. 3C 25.4.1, table
  * 25-2): type 3:0, S 4, DPL 6:5, P 7, AVL 12, L 13, D/B 14, G 15, unusable 16. */
 #define AR_TYPE_CODE_EXEC_READ_ACCESSED 0xb
@@ -86,17 +82,27 @@ static int setup_controls(struct vcpu_vmx *x)
     const struct vmx_caps *c = &vmx_caps;
     uint32_t pin, proc, proc2 = 0, exit, entry;
 
-    uint32_t want_pin = PIN_BASED_EXTERNAL_INTERRUPT_EXITING | PIN_BASED_NMI_EXITING;
+    uint32_t need_pin = PIN_BASED_EXTERNAL_INTERRUPT_EXITING | PIN_BASED_NMI_EXITING;
     if (vmx_policy.preemption_timer)
-        want_pin |= PIN_BASED_ACTIVATE_PREEMPTION_TIMER;
-    if (adjust_controls("pin-based", &c->pinbased, want_pin, want_pin, &pin))
+        need_pin |= PIN_BASED_ACTIVATE_PREEMPTION_TIMER;
+    /* Virtual NMIs make the CPU track the guest's NMI blocking and give
+     * NMI-window exiting (SDM vol. 3C 25.3, 26.6.1.2); without them keel
+     * delivers an NMI only where an interrupt could go (vmx/vcpu_vmx.c). */
+    uint32_t want_pin = need_pin | PIN_BASED_VIRTUAL_NMIS;
+    if (adjust_controls("pin-based", &c->pinbased, want_pin, need_pin, &pin))
         return -1;
+    x->virtual_nmis = pin & PIN_BASED_VIRTUAL_NMIS;
 
     uint32_t need_proc = CPU_BASED_HLT_EXITING | CPU_BASED_USE_IO_BITMAPS |
                          CPU_BASED_USE_MSR_BITMAPS | CPU_BASED_ACTIVATE_SECONDARY_CONTROLS;
     uint32_t want_proc = need_proc | CPU_BASED_MWAIT_EXITING | CPU_BASED_MONITOR_EXITING |
-                         CPU_BASED_RDPMC_EXITING | CPU_BASED_USE_TSC_OFFSETTING |
-                         CPU_BASED_CR8_LOAD_EXITING | CPU_BASED_CR8_STORE_EXITING;
+                         CPU_BASED_RDPMC_EXITING | CPU_BASED_USE_TSC_OFFSETTING;
+    /* With the TPR shadow, MOV to and from CR8 run in the guest against
+     * the virtual-APIC page (SDM vol. 3C 30.1); only a TPR drop below the
+     * threshold exits.  Without it every CR8 access exits. */
+    want_proc |= vmx_policy.tpr_shadow
+                     ? CPU_BASED_USE_TPR_SHADOW
+                     : CPU_BASED_CR8_LOAD_EXITING | CPU_BASED_CR8_STORE_EXITING;
     if (!vmx_policy.ept)
         want_proc |= CPU_BASED_INVLPG_EXITING | CPU_BASED_CR3_LOAD_EXITING |
                      CPU_BASED_CR3_STORE_EXITING;
@@ -136,6 +142,7 @@ static int setup_controls(struct vcpu_vmx *x)
     if (proc & CPU_BASED_ACTIVATE_SECONDARY_CONTROLS)
         vmcs_write(SECONDARY_VM_EXEC_CONTROL, proc2);
     x->secondary_controls = proc & CPU_BASED_ACTIVATE_SECONDARY_CONTROLS ? proc2 : 0;
+    x->proc_controls = proc;
     vmcs_write(VM_EXIT_CONTROLS, exit);
     vmcs_write(VM_ENTRY_CONTROLS, entry);
     vmcs_write(EXCEPTION_BITMAP, 0);
@@ -145,7 +152,6 @@ static int setup_controls(struct vcpu_vmx *x)
     vmcs_write(VM_EXIT_MSR_STORE_COUNT, 0);
     vmx_msr_switch_init(x, entry, exit);
     vmcs_write(VM_ENTRY_INTR_INFO_FIELD, 0);
-    vmcs_write(TSC_OFFSET, 0);
     vmcs_write(IO_BITMAP_A, x->io_bitmap_a);
     vmcs_write(IO_BITMAP_B, x->io_bitmap_b);
     vmcs_write(MSR_BITMAP, x->msr_bitmap);
@@ -155,6 +161,7 @@ static int setup_controls(struct vcpu_vmx *x)
         vmcs_write(VIRTUAL_PROCESSOR_ID, x->vpid);
     if (pin & PIN_BASED_ACTIVATE_PREEMPTION_TIMER)
         vmcs_write(VMX_PREEMPTION_TIMER_VALUE, VMX_TIME_SLICE_TICKS);
+    x->preemption_timer_value = VMX_TIME_SLICE_TICKS;
     return 0;
 }
 
@@ -347,10 +354,7 @@ static void reset_vcpu_state(struct vcpu *v)
     for (unsigned i = 0; i < CPUID_CACHE_SIZE; i++)
         x->cpuid_cache[i].valid = false;
     v->pending_event.valid = false;
-    v->tpr = 0;
-    v->msr = (struct vcpu_msr_state){
-        .apic_base = UINT64_C(0xfee00000) | (1u << 11) | (1u << 8),  /* enabled, BSP */
-    };
+    v->msr = (struct vcpu_msr_state){ 0 };
 }
 
 /* testbreak=: one deliberately invalid field (SDM vol. 3C 26.3.1), so the
@@ -383,6 +387,17 @@ static int vmcs_setup(struct vcpu *v, uint32_t eip)
     setup_host_state();
     setup_control_registers(x);
     setup_guest_state(v, eip);
+    /* guest/pc_machine.c chose the offset that starts the guest TSC at 0. */
+    vmcs_write(TSC_OFFSET, v->tsc_offset);
+    if (x->proc_controls & CPU_BASED_USE_TPR_SHADOW) {
+        vmcs_write(VIRTUAL_APIC_PAGE_ADDR, x->virtual_apic_phys);
+        vmcs_write(TPR_THRESHOLD, 0);
+        x->tpr_threshold = 0;
+        x->virtual_apic = phys_to_virt(x->virtual_apic_phys);
+        x->virtual_apic[VIRTUAL_APIC_VTPR] = v->lapic.tpr;
+    } else {
+        x->virtual_apic = NULL;
+    }
     if (x->shadow_paging)
         setup_shadow_paging(v);
     apply_testbreak(v->vm->config->testbreak);
@@ -409,6 +424,7 @@ int vcpu_arch_create(struct vcpu *v, uint32_t eip)
     x->eptp = v->vm->eptp;
     x->shadow_paging = !vmx_policy.ept;
     x->msr_area = frame_alloc();
+    x->virtual_apic_phys = frame_alloc();
     setup_io_bitmaps(x);
     setup_msr_bitmap(x);
     if (x->shadow_paging)

@@ -73,6 +73,7 @@ static void choose_policy(const struct vmx_caps *caps)
     vmx_policy.unrestricted_guest = vmx_policy.ept && caps->unrestricted_guest &&
                                     !keel_options.nounrestricted;
     vmx_policy.preemption_timer = caps->preemption_timer;
+    vmx_policy.tpr_shadow = caps->tpr_shadow && !keel_options.notprshadow;
     pr_info("VT-x: using EPT %s, VPID %s, unrestricted guest %s, preemption timer %s",
             vmx_policy.ept ? "yes" : keel_options.noept && caps->ept ? "no (noept)" : "no",
             vmx_policy.vpid ? "yes" : keel_options.novpid && caps->vpid ? "no (novpid)" : "no",
@@ -80,6 +81,9 @@ static void choose_policy(const struct vmx_caps *caps)
             : keel_options.nounrestricted && caps->unrestricted_guest ? "no (nounrestricted)"
                                                                       : "no",
             vmx_policy.preemption_timer ? "yes" : "no");
+    pr_info("VT-x: TPR shadow %s", vmx_policy.tpr_shadow ? "yes"
+                                   : keel_options.notprshadow && caps->tpr_shadow
+                                       ? "no (notprshadow)" : "no");
 }
 
 bool vmx_enable(const struct vmx_caps *caps)

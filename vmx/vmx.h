@@ -14,6 +14,7 @@ struct vmx_policy {
     bool vpid;
     bool unrestricted_guest;
     bool preemption_timer;
+    bool tpr_shadow;
 };
 
 extern struct vmx_caps vmx_caps;

@@ -995,6 +995,11 @@ int lapic_pending_vector(const struct lapic *a)
     return vector;
 }
 
+int lapic_highest_request(const struct lapic *a)
+{
+    return highest_vector(a->irr);
+}
+
 bool lapic_ack(struct lapic *a, uint8_t vector)
 {
     if (!vector_is_set(a->irr, vector))

@@ -296,6 +296,10 @@ bool lapic_accept(struct lapic *a, uint8_t vector, bool level_triggered);
  * (also when the APIC is disabled).  Call lapic_update() first. */
 int lapic_pending_vector(const struct lapic *a);
 
+/* The highest vector in IRR whatever the priorities, or -1: what a TPR
+ * drop could let through (VT-x's TPR threshold follows it). */
+int lapic_highest_request(const struct lapic *a);
+
 /* The vCPU took `vector` (the one lapic_pending_vector() returned, once
  * injected): IRR bit -> ISR bit.  Returns false, changing nothing, when
  * `vector` is not in IRR. */

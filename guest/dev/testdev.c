@@ -7,16 +7,24 @@
  *   byte[k] = (7k + 3) mod 256; an OUT sets k.
  * - Port 0xe8: every OUT adds its bytes to a count and an FNV-1a hash; IN 0xe8
  *   returns the count, IN 0xec the hash; an OUT to 0xec resets both.
- * Guests use it to check string I/O and instruction emulation byte for byte.
+ * - Ports 0x2000-0x2017: interrupt lines, as QEMU's pc-testdev has them: an
+ *   OUT writes one byte per line (port 0x2000 + n is GSI n), nonzero
+ *   asserting the line, zero deasserting it.  GSIs 0-15 are the ISA IRQs
+ *   and reach the 8259 and the I/O APIC, 16-23 the I/O APIC only
+ *   (guest/pc_machine.c).  IN reads 0.
+ * Guests use it to check string I/O, instruction emulation and interrupt
+ * delivery.
  */
 #include "guest/dev/devices.h"
 
+#include "guest/pc_machine.h"
 #include "lib/string.h"
 
 #define TESTDEV_COUNTER_OFFSET 0xff8
 #define TESTDEV_SEQ_PORT       0xe4
 #define TESTDEV_SINK_PORT      0xe8
 #define TESTDEV_HASH_PORT      0xec
+#define TESTDEV_IRQ_LINE_PORT  0x2000
 #define FNV1A_OFFSET_BASIS     0x811c9dc5u
 #define FNV1A_PRIME            0x01000193u
 
@@ -96,6 +104,22 @@ static int testdev_io(struct vm *vm, void *dev, uint16_t port, unsigned size, bo
     }
 }
 
+static int testdev_irq_lines(struct vm *vm, void *dev, uint16_t port, unsigned size, bool in,
+                             uint32_t *value)
+{
+    (void)dev;
+    if (in) {
+        *value = 0;
+        return 0;
+    }
+    for (unsigned i = 0; i < size; i++) {
+        unsigned gsi = port - TESTDEV_IRQ_LINE_PORT + i;
+        if (gsi < PC_NR_GSIS)
+            pc_set_gsi(vm, gsi, (*value >> (8 * i)) & 0xff);
+    }
+    return 0;
+}
+
 void testdev_attach(struct vm *vm)
 {
     struct testdev *t = &testdevs[vm->index];
@@ -103,4 +127,6 @@ void testdev_attach(struct vm *vm)
     t->sink_hash = FNV1A_OFFSET_BASIS;
     vm_register_mmio(vm, TESTDEV_MMIO_BASE, TESTDEV_MMIO_SIZE, testdev_mmio, t, "testdev");
     vm_register_pio(vm, TESTDEV_SEQ_PORT, TESTDEV_HASH_PORT + 3, testdev_io, t, "testdev");
+    vm_register_pio(vm, TESTDEV_IRQ_LINE_PORT, TESTDEV_IRQ_LINE_PORT + PC_NR_GSIS - 1,
+                    testdev_irq_lines, t, "testdev-irq");
 }

@@ -199,8 +199,20 @@ TEST(leaf1_haswell)
 
     CHECK_EQ_U(r.eax, 0x000306c3);              /* family/model/stepping kept */
     CHECK_EQ_U(r.ebx, 0x00010800);              /* APIC ID 0, 1 logical, 64-byte CLFLUSH */
-    CHECK_EQ_U(r.ecx, 0xf6da3203);
+    CHECK_EQ_U(r.ecx, 0xf7fa3203);              /* x2APIC and TSC-deadline: keel's APIC */
     CHECK_EQ_U(r.edx, 0x0f8bbb7f);
+}
+
+/* keel's local APIC is there, in x2APIC and TSC-deadline modes too, on a
+ * host that shows none of it. */
+TEST(leaf1_apic_features_are_keels)
+{
+    struct cpuid_policy_ctx ctx = haswell_ctx();
+    struct cpuid_result r = { 0x000306c3, 0, 0, 0 };
+    cpuid_policy_apply(1, 0, &ctx, &r);
+    CHECK(r.edx & CPUID_1_EDX_APIC);
+    CHECK(r.ecx & CPUID_1_ECX_X2APIC);
+    CHECK(r.ecx & CPUID_1_ECX_TSC_DEADLINE);
 }
 
 TEST(leaf1_ecx_named_bits)
@@ -212,8 +224,8 @@ TEST(leaf1_ecx_named_bits)
     CHECK(!(r.ecx & CPUID_1_ECX_SMX));
     CHECK(!(r.ecx & CPUID_1_ECX_MONITOR));
     CHECK(!(r.ecx & CPUID_1_ECX_PDCM));
-    CHECK(!(r.ecx & CPUID_1_ECX_X2APIC));
-    CHECK(!(r.ecx & CPUID_1_ECX_TSC_DEADLINE));
+    CHECK(r.ecx & CPUID_1_ECX_X2APIC);
+    CHECK(r.ecx & CPUID_1_ECX_TSC_DEADLINE);
     CHECK(r.ecx & CPUID_1_ECX_HYPERVISOR);
     CHECK(r.ecx & CPUID_1_ECX_XSAVE);
     CHECK(r.ecx & CPUID_1_ECX_AVX);
@@ -229,7 +241,7 @@ TEST(leaf1_osxsave_mirrors_guest_cr4)
 
     ctx.guest_cr4 = CR4_OSXSAVE;
     r = guest_cpuid(1, 0, &ctx);
-    CHECK_EQ_U(r.ecx, 0xf6da3203 | CPUID_1_ECX_OSXSAVE);
+    CHECK_EQ_U(r.ecx, 0xf7fa3203 | CPUID_1_ECX_OSXSAVE);
 
     /* No XSAVE on the host: no OSXSAVE whatever the guest's CR4 says. */
     r = (struct cpuid_result){ 0x000306c3, 0x03100800, 0x7ffafbbf & ~CPUID_1_ECX_XSAVE,
@@ -282,8 +294,8 @@ TEST(leaf1_only_known_bits_survive_an_all_ones_host)
 
     ctx.ept_enabled = false;
     r = all_ones(1, 0, &ctx);
-    CHECK_EQ_U(r.ecx, CPUID_1_ECX_KEEP | CPUID_1_ECX_HYPERVISOR);
-    CHECK_EQ_U(r.edx, CPUID_1_EDX_KEEP);
+    CHECK_EQ_U(r.ecx, CPUID_1_ECX_KEEP | CPUID_1_ECX_HYPERVISOR | CPUID_1_ECX_KEEL_APIC);
+    CHECK_EQ_U(r.edx, CPUID_1_EDX_KEEP | CPUID_1_EDX_APIC);
     CHECK(!(r.ecx & CPUID_1_ECX_PCID));         /* PCID needs EPT */
 }
 

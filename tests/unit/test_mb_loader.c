@@ -1018,8 +1018,8 @@ TEST(info_decodes_back)
     CHECK_EQ_U(mm[1].base, 0x9FC00);
     CHECK_EQ_U(mm[1].length, 0x400);
     CHECK_EQ_U(mm[1].type, 2);
-    CHECK_EQ_U(mm[2].base, 0xF0000);
-    CHECK_EQ_U(mm[2].length, 0x10000);
+    CHECK_EQ_U(mm[2].base, 0xE0000);
+    CHECK_EQ_U(mm[2].length, 0x20000);
     CHECK_EQ_U(mm[2].type, 2);
     CHECK_EQ_U(mm[3].base, 0x100000);
     CHECK_EQ_U(mm[3].length, RAM_16M - 0x100000);

@@ -24,9 +24,10 @@ _Static_assert(sizeof(struct idt_gate) == 8, "IDT gate layout (SDM vol. 3A figur
 _Static_assert(sizeof(struct exception_frame) == 13 * 4, "vectors.asm frame layout");
 
 /* vectors.asm: the address of each vector's entry stub. */
-extern const uint32_t exception_stubs[NR_EXCEPTION_VECTORS];
+extern const uint32_t exception_stubs[NR_IDT_VECTORS];
 
-static struct idt_gate idt[NR_EXCEPTION_VECTORS] __attribute__((aligned(8)));
+static struct idt_gate idt[NR_IDT_VECTORS] __attribute__((aligned(8)));
+static intr_handler_fn handlers[NR_IDT_VECTORS];
 
 volatile struct fault_record last_fault = { .vector = NO_FAULT };
 volatile uint32_t fault_try_eip;
@@ -51,7 +52,7 @@ const char *exception_name(int vector)
 
 void idt_install(void)
 {
-    for (int v = 0; v < NR_EXCEPTION_VECTORS; v++) {
+    for (int v = 0; v < NR_IDT_VECTORS; v++) {
         uint32_t handler = exception_stubs[v];
         idt[v] = (struct idt_gate){
             .offset_low = (uint16_t)handler,
@@ -79,8 +80,18 @@ bool fault_at_try(int vector)
     return last_fault.vector == vector && last_fault.eip == fault_try_eip;
 }
 
+void idt_set_handler(unsigned vector, intr_handler_fn fn)
+{
+    if (vector < NR_IDT_VECTORS)
+        handlers[vector] = fn;
+}
+
 void exception_dispatch(struct exception_frame *frame)
 {
+    if (frame->vector < NR_IDT_VECTORS && handlers[frame->vector]) {
+        handlers[frame->vector](frame);
+        return;
+    }
     if (fault_recovery_eip) {
         last_fault.vector = (int)frame->vector;
         last_fault.error_code = frame->error_code;
@@ -89,6 +100,8 @@ void exception_dispatch(struct exception_frame *frame)
         fault_recovery_eip = 0;
         return;
     }
+    if (frame->vector >= NR_EXCEPTION_VECTORS)
+        report_abort("unexpected interrupt, vector %u, at EIP 0x%08x", frame->vector, frame->eip);
     printf("unexpected exception %s (vector %u) error code 0x%x at EIP 0x%08x, CR2 0x%08x\n",
            exception_name((int)frame->vector), frame->vector, frame->error_code,
            frame->eip, read_cr2());

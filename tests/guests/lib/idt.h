@@ -73,8 +73,22 @@ extern volatile uint32_t fault_recovery_eip;
     "1729:\n\t"                                     \
     "movl $0, fault_recovery_eip\n\t"
 
-/* Loads the IDT with a 32-bit interrupt gate for each of vectors 0-31. */
+#define NR_IDT_VECTORS 256
+
+/* Loads the IDT with a 32-bit interrupt gate for each of the 256 vectors. */
 void idt_install(void);
+
+/* A handler for one vector (an external interrupt, an NMI, INT n, or an
+ * exception a test wants to see itself).  It runs with IF = 0 (interrupt
+ * gates) on the interrupted code's stack and may change frame->eip; IRET
+ * follows.  A vector with no handler and no armed ASM_TRY ends the guest
+ * with a report, so a stray interrupt is never silent. */
+struct exception_frame;
+typedef void (*intr_handler_fn)(struct exception_frame *frame);
+
+/* Installs fn for vector (NULL removes it).  A handler takes precedence
+ * over ASM_TRY recovery for its vector. */
+void idt_set_handler(unsigned vector, intr_handler_fn fn);
 
 /* Forgets the last fault: last_fault.vector = NO_FAULT. */
 void fault_reset(void);

@@ -1,0 +1,216 @@
+/*
+ * The PC around each vCPU: attaching the interrupt controllers and timers,
+ * routing interrupt lines, and keeping the timer models' deadlines.  The
+ * models themselves are in guest/dev/ (one file each); this file is their
+ * wiring diagram.
+ */
+#include "guest/pc_machine.h"
+
+#include "arch/x86/cpu.h"
+#include "arch/x86/tsc.h"
+#include "drivers/cmos_clock.h"
+#include "guest/dev/ata.h"
+#include "guest/dev/ioapic.h"
+#include "guest/dev/pic8259.h"
+#include "guest/dev/pit8254.h"
+#include "guest/dev/rtc_cmos.h"
+#include "guest/dev/uart16550.h"
+#include "guest/vcpu_intr.h"
+#include "kernel/log.h"
+
+struct pc_machine {
+    struct vm *vm;
+    struct ioapic ioapic;
+};
+
+static struct pc_machine machines[VM_MAX_VMS];
+
+static struct pc_machine *machine_of(struct vm *vm)
+{
+    return &machines[vm->index];
+}
+
+/* ---- time ---- */
+
+uint64_t pc_guest_ns(struct vm *vm)
+{
+    return tsc_to_ns(rdtsc() - vm->tsc_origin, tsc_khz());
+}
+
+uint64_t pc_device_clock(struct vm *vm)
+{
+    vm->timers_dirty = true;
+    return pc_guest_ns(vm);
+}
+
+static uint64_t earliest(uint64_t a, uint64_t b)
+{
+    return a < b ? a : b;
+}
+
+void pc_update_timers(struct vm *vm)
+{
+    struct vcpu *v = &vm->vcpu;
+    uint64_t now = pc_guest_ns(vm), tsc = vcpu_guest_tsc(v);
+    struct pit8254 *pit = pit8254_of(vm);
+    struct rtc_cmos *rtc = rtc_cmos_of(vm);
+    uint64_t next = UINT64_MAX;
+
+    vm->timers_dirty = false;
+    if (pit) {
+        pit_update(pit, now);
+        next = earliest(next, pit_next_event_ns(pit, now));
+    }
+    if (rtc) {
+        rtc_update(rtc, now);
+        next = earliest(next, rtc_next_event_ns(rtc, now));
+    }
+    lapic_update(&v->lapic, now, tsc);
+    next = earliest(next, lapic_next_event(&v->lapic, now, tsc));
+    /* An expired APIC timer puts its vector in IRR without a callback. */
+    v->intr_check = true;
+    vm->timer_deadline =
+        next == UINT64_MAX ? UINT64_MAX : vm->tsc_origin + ns_to_tsc(next, tsc_khz());
+}
+
+/* ---- interrupt routing ---- */
+
+static void route_gsi(struct pc_machine *m, unsigned gsi, bool level)
+{
+    struct pic8259 *pic = pic8259_of(m->vm);
+    if (gsi < PIC_NR_IRQS && pic)
+        pic_set_irq(pic, gsi, level);
+    ioapic_set_irq(&m->ioapic, gsi, level);
+}
+
+void pc_set_gsi(struct vm *vm, unsigned gsi, bool level)
+{
+    if (gsi < PC_NR_GSIS)
+        route_gsi(machine_of(vm), gsi, level);
+}
+
+/* The listener of every ISA device's irq_line: both controllers hear it. */
+static void isa_line_changed(void *ctx, unsigned irq, bool level)
+{
+    route_gsi(ctx, irq, level);
+}
+
+static void connect_isa_line(struct pc_machine *m, struct irq_line *line)
+{
+    if (!line)
+        return;
+    line->set = isa_line_changed;
+    line->ctx = m;
+    route_gsi(m, line->irq, line->level);
+}
+
+static void pic_output_changed(void *ctx, bool intr)
+{
+    struct vm *vm = ctx;
+    if (intr)
+        vm->vcpu.intr_check = true;
+}
+
+/* ---- the I/O APIC's messages ---- */
+
+static bool ioapic_deliver(void *ctx, uint8_t vector, bool level_triggered)
+{
+    struct pc_machine *m = ctx;
+    bool accepted = lapic_accept(&m->vm->vcpu.lapic, vector, level_triggered);
+    m->vm->vcpu.intr_check = true;
+    return accepted;
+}
+
+static void ioapic_nmi(void *ctx)
+{
+    struct pc_machine *m = ctx;
+    vcpu_intr_raise_nmi(&m->vm->vcpu);
+}
+
+static void ioapic_init_ignored(void *ctx)
+{
+    struct pc_machine *m = ctx;
+    pr_debug("vm %s: I/O APIC INIT message ignored (one vCPU)", m->vm->name);
+}
+
+/* ExtINT through the I/O APIC: the 8259's INT, which keel already
+ * presents through LINT0; nothing more to do than look again. */
+static void ioapic_extint(void *ctx)
+{
+    struct pc_machine *m = ctx;
+    m->vm->vcpu.intr_check = true;
+}
+
+void pc_ioapic_eoi(struct vm *vm, uint8_t vector)
+{
+    ioapic_eoi(&machine_of(vm)->ioapic, vector);
+}
+
+static int ioapic_mmio(struct vm *vm, void *dev, uint64_t offset, unsigned size, bool write,
+                       uint64_t *value)
+{
+    struct pc_machine *m = dev;
+    (void)vm;
+    if (write)
+        ioapic_mmio_write(&m->ioapic, offset, size, (uint32_t)*value);
+    else
+        *value = ioapic_mmio_read(&m->ioapic, offset, size);
+    return 0;
+}
+
+/* ---- attaching ---- */
+
+static void attach_ioapic(struct pc_machine *m)
+{
+    const struct ioapic_ops ops = {
+        .deliver = ioapic_deliver,
+        .nmi = ioapic_nmi,
+        .init = ioapic_init_ignored,
+        .extint = ioapic_extint,
+        .ctx = m,
+    };
+    ioapic_init(&m->ioapic, PC_IOAPIC_ID, &ops);
+    vm_register_mmio(m->vm, IOAPIC_DEFAULT_BASE, IOAPIC_MMIO_SIZE, ioapic_mmio, m, "ioapic");
+}
+
+static void attach_rtc(struct vm *vm)
+{
+    const struct rtc_cmos_config config = {
+        .start_unix_seconds = cmos_clock_unix_seconds(),
+        .ram_below_4g = vm->ram_size,
+    };
+    rtc_cmos_attach(vm, &config, pc_device_clock);
+}
+
+static void connect_device_lines(struct pc_machine *m)
+{
+    struct vm *vm = m->vm;
+    connect_isa_line(m, pit8254_of(vm)->irq0);
+    connect_isa_line(m, rtc_cmos_of(vm)->irq);
+    for (unsigned com = 1; com <= UART16550_NR_COM; com++) {
+        struct uart16550 *u = uart16550_of(vm, com);
+        if (u)
+            connect_isa_line(m, u->irq);
+    }
+    connect_isa_line(m, ata_irq_line(vm));
+}
+
+int pc_machine_attach(struct vm *vm)
+{
+    struct pc_machine *m = machine_of(vm);
+    m->vm = vm;
+    vm->tsc_origin = rdtsc();
+    vm->vcpu.tsc_offset = -vm->tsc_origin;
+    vm->timer_deadline = UINT64_MAX;
+    vm->timers_dirty = true;
+
+    pic8259_attach(vm, pic_output_changed, vm);
+    pit8254_attach(vm, pc_device_clock);
+    attach_rtc(vm);
+    attach_ioapic(m);
+    vcpu_intr_reset(&vm->vcpu);
+    vm_register_mmio(vm, LAPIC_DEFAULT_BASE, LAPIC_MMIO_SIZE, vcpu_lapic_mmio, &vm->vcpu,
+                     "lapic");
+    connect_device_lines(m);
+    return 0;
+}

@@ -1,0 +1,165 @@
+/*
+ * What a vCPU takes next, and its local APIC as the guest reaches it.  The
+ * order follows the SDM's priorities among events a processor can take
+ * between two instructions (vol. 3A 6.9): NMI before maskable interrupts.
+ * Among maskable ones the 8259's ExtINT comes first: it bypasses the local
+ * APIC's priority logic (vol. 3A 11.6.2, table 11-2, "ExtINT").
+ */
+#include "guest/vcpu_intr.h"
+
+#include "arch/x86/cpu.h"
+#include "arch/x86/tsc.h"
+#include "guest/dev/pic8259.h"
+#include "guest/pc_machine.h"
+#include "kernel/log.h"
+
+uint64_t vcpu_guest_tsc(struct vcpu *v)
+{
+    return rdtsc() + v->tsc_offset;
+}
+
+static bool extint_pending(struct vcpu *v)
+{
+    struct pic8259 *pic = pic8259_of(v->vm);
+    return pic && pic_has_interrupt(pic) && lapic_accepts_extint(&v->lapic);
+}
+
+enum vcpu_intr_kind vcpu_intr_pending(struct vcpu *v)
+{
+    if (v->nmi_pending)
+        return VCPU_INTR_NMI;
+    if (extint_pending(v) || lapic_pending_vector(&v->lapic) >= 0)
+        return VCPU_INTR_EXTERNAL;
+    v->intr_check = false;
+    return VCPU_INTR_NONE;
+}
+
+bool vcpu_intr_any_pending(struct vcpu *v)
+{
+    return vcpu_intr_pending(v) != VCPU_INTR_NONE;
+}
+
+uint8_t vcpu_intr_acknowledge(struct vcpu *v)
+{
+    if (extint_pending(v))
+        return (uint8_t)pic_acknowledge(pic8259_of(v->vm));
+    int vector = lapic_pending_vector(&v->lapic);
+    lapic_ack(&v->lapic, (uint8_t)vector);
+    return (uint8_t)vector;
+}
+
+void vcpu_intr_nmi_taken(struct vcpu *v)
+{
+    v->nmi_pending = false;
+}
+
+void vcpu_intr_raise_nmi(struct vcpu *v)
+{
+    v->nmi_pending = true;
+    v->intr_check = true;
+}
+
+/* ---- the local APIC's connections ---- */
+
+static void lapic_eoi_broadcast(void *ctx, uint8_t vector)
+{
+    struct vcpu *v = ctx;
+    pc_ioapic_eoi(v->vm, vector);
+}
+
+static void lapic_nmi(void *ctx)
+{
+    vcpu_intr_raise_nmi(ctx);
+}
+
+static void lapic_ipi_dropped(void *ctx, uint32_t icr_low, uint32_t destination)
+{
+    struct vcpu *v = ctx;
+    pr_debug("vm %s: IPI dropped (ICR 0x%x, destination 0x%x): one vCPU", v->vm->name,
+             icr_low, destination);
+}
+
+void vcpu_intr_reset(struct vcpu *v)
+{
+    const struct lapic_config config = {
+        .apic_id = v->id,
+        .bsp = v->id == 0,
+        .x2apic = true,
+        .tsc_khz = tsc_khz(),
+    };
+    const struct lapic_ops ops = {
+        .eoi_broadcast = lapic_eoi_broadcast,
+        .nmi = lapic_nmi,
+        .ipi_dropped = lapic_ipi_dropped,
+        .ctx = v,
+    };
+    lapic_init(&v->lapic, &config, &ops);
+    /* keel starts guests without firmware, so it leaves the APIC as a PC
+     * BIOS does (MP spec 1.4, 3.6.2.2): the 8259 reaches the CPU through
+     * LINT0, NMIs through LINT1. */
+    lapic_enter_virtual_wire_mode(&v->lapic);
+    v->nmi_pending = false;
+    v->intr_check = true;
+}
+
+/* ---- the guest's ways in ---- */
+
+/* After any access the APIC may have a deliverable vector (EOI, TPR, a
+ * self-IPI) or a re-armed timer. */
+static void lapic_touched(struct vcpu *v)
+{
+    v->intr_check = true;
+    v->vm->timers_dirty = true;
+}
+
+bool vcpu_lapic_owns_msr(uint32_t msr)
+{
+    return lapic_owns_msr(msr);
+}
+
+bool vcpu_lapic_msr_read(struct vcpu *v, uint32_t msr, uint64_t *value)
+{
+    enum lapic_status st =
+        lapic_msr_read(&v->lapic, msr, value, pc_guest_ns(v->vm), vcpu_guest_tsc(v));
+    lapic_touched(v);
+    return st == LAPIC_OK;
+}
+
+bool vcpu_lapic_msr_write(struct vcpu *v, uint32_t msr, uint64_t value)
+{
+    enum lapic_status st =
+        lapic_msr_write(&v->lapic, msr, value, pc_guest_ns(v->vm), vcpu_guest_tsc(v));
+    lapic_touched(v);
+    return st == LAPIC_OK;
+}
+
+uint64_t vcpu_lapic_read_cr8(struct vcpu *v)
+{
+    return lapic_read_cr8(&v->lapic);
+}
+
+void vcpu_lapic_write_cr8(struct vcpu *v, uint64_t cr8)
+{
+    lapic_write_cr8(&v->lapic, cr8);
+    v->intr_check = true;
+}
+
+/* The xAPIC page stays where the VM's MMIO map put it (the reset base): a
+ * guest that moves IA32_APIC_BASE elsewhere finds no APIC at the new
+ * address, and the old page reads all ones, as an undecoded one does. */
+int vcpu_lapic_mmio(struct vm *vm, void *dev, uint64_t offset, unsigned size, bool write,
+                    uint64_t *value)
+{
+    struct vcpu *v = dev;
+    bool decoded = lapic_mmio_base(&v->lapic) == LAPIC_DEFAULT_BASE;
+    uint64_t now = pc_guest_ns(vm);
+    if (write) {
+        if (decoded)
+            lapic_mmio_write(&v->lapic, offset, size, *value, now);
+    } else {
+        *value = decoded ? lapic_mmio_read(&v->lapic, offset, size, now)
+                         : (size >= 8 ? UINT64_MAX : (UINT64_C(1) << (8 * size)) - 1);
+    }
+    lapic_touched(v);
+    return 0;
+}

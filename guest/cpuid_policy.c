@@ -335,8 +335,10 @@ static void leaf_1(const struct cpuid_policy_ctx *ctx, struct cpuid_result *r)
     if ((r->ecx & CPUID_1_ECX_XSAVE) && (ctx->guest_cr4 & CR4_OSXSAVE))
         r->ecx |= CPUID_1_ECX_OSXSAVE;
 
-    /* Every vCPU has keel's local APIC, whether or not the host's is on. */
-    r->edx = (r->edx & CPUID_1_EDX_KEEP) | CPUID_1_EDX_APIC;
+    /* Every vCPU has keel's local APIC, whether or not the host's is on;
+     * the bit follows the guest's IA32_APIC_BASE.EN. */
+    r->edx = (r->edx & CPUID_1_EDX_KEEP & ~CPUID_1_EDX_APIC) |
+             (ctx->apic_disabled ? 0 : CPUID_1_EDX_APIC);
     /* HTT = 0 says "one logical processor per package, ignore EBX[23:16]". */
     if (count > 1)
         r->edx |= CPUID_1_EDX_HTT;

@@ -42,6 +42,9 @@ struct cpuid_policy_ctx {
     bool rdtscp_enabled;            /* "enable RDTSCP": RDTSCP and RDPID work */
     bool invpcid_enabled;           /* "enable INVPCID": INVPCID works */
     bool ept_enabled;               /* the CPU walks the guest's page tables itself */
+    /* The guest cleared IA32_APIC_BASE.EN: leaf 1 EDX.APIC reads 0 then, as
+     * on a real CPU (SDM vol. 3A 11.4.3). */
+    bool apic_disabled;
 };
 
 /* The guest's CPUID.0:EAX and CPUID.80000000H:EAX. */

@@ -9,6 +9,8 @@
 #include "arch/x86/cpu.h"
 #include "arch/x86/tsc.h"
 #include "drivers/cmos_clock.h"
+#include "guest/acpi_tables.h"
+#include "guest/dev/acpi_pm.h"
 #include "guest/dev/ata.h"
 #include "guest/dev/ioapic.h"
 #include "guest/dev/pic8259.h"
@@ -18,9 +20,17 @@
 #include "guest/vcpu_intr.h"
 #include "kernel/log.h"
 
+_Static_assert(PC_ACPI_SCI_IRQ == ACPI_PM_SCI_IRQ, "the FADT names the PM block's SCI");
+
+/* What the chipset's reset control register (guest/dev/reset_control.c)
+ * takes for a reset, named in the FADT so an OS can reset through it. */
+#define PC_RESET_PORT   0xcf9
+#define PC_RESET_VALUE  0x06
+
 struct pc_machine {
     struct vm *vm;
     struct ioapic ioapic;
+    size_t lapic_region;        /* index of the xAPIC page in vm->mmio */
 };
 
 static struct pc_machine machines[VM_MAX_VMS];
@@ -54,6 +64,7 @@ void pc_update_timers(struct vm *vm)
     uint64_t now = pc_guest_ns(vm), tsc = vcpu_guest_tsc(v);
     struct pit8254 *pit = pit8254_of(vm);
     struct rtc_cmos *rtc = rtc_cmos_of(vm);
+    struct acpi_pm *pm = acpi_pm_of(vm);
     uint64_t next = UINT64_MAX;
 
     vm->timers_dirty = false;
@@ -64,6 +75,10 @@ void pc_update_timers(struct vm *vm)
     if (rtc) {
         rtc_update(rtc, now);
         next = earliest(next, rtc_next_event_ns(rtc, now));
+    }
+    if (pm) {
+        acpi_pm_update(pm, now);
+        next = earliest(next, acpi_pm_next_event_ns(pm, now));
     }
     lapic_update(&v->lapic, now, tsc);
     next = earliest(next, lapic_next_event(&v->lapic, now, tsc));
@@ -158,6 +173,41 @@ static int ioapic_mmio(struct vm *vm, void *dev, uint64_t offset, unsigned size,
     return 0;
 }
 
+/* ---- the movable xAPIC page ---- */
+
+uint64_t pc_lapic_window(struct vm *vm)
+{
+    return vm->mmio[machine_of(vm)->lapic_region].gpa;
+}
+
+static bool window_free(struct vm *vm, uint64_t base, size_t self)
+{
+    if (base < vm->ram_size)
+        return false;
+    for (size_t i = 0; i < vm->nmmio; i++)
+        if (i != self && base < vm->mmio[i].gpa + vm->mmio[i].size &&
+            vm->mmio[i].gpa < base + LAPIC_MMIO_SIZE)
+            return false;
+    return true;
+}
+
+/* Outside RAM nothing is mapped in the second-level tables (EPT or the
+ * shadow's view of guest-physical memory), so moving the window is only
+ * moving the address MMIO exits are matched against. */
+void pc_move_lapic_window(struct vm *vm, uint64_t base)
+{
+    struct pc_machine *m = machine_of(vm);
+    struct mmio_region *r = &vm->mmio[m->lapic_region];
+    if (base == r->gpa)
+        return;
+    if (!window_free(vm, base, m->lapic_region)) {
+        pr_warn("vm %s: IA32_APIC_BASE moved to %lx, where RAM or a device is: the xAPIC page "
+                "stays at %lx", vm->name, base, r->gpa);
+        return;
+    }
+    r->gpa = base;
+}
+
 /* ---- attaching ---- */
 
 static void attach_ioapic(struct pc_machine *m)
@@ -187,12 +237,39 @@ static void connect_device_lines(struct pc_machine *m)
     struct vm *vm = m->vm;
     connect_isa_line(m, pit8254_of(vm)->irq0);
     connect_isa_line(m, rtc_cmos_of(vm)->irq);
+    connect_isa_line(m, acpi_pm_of(vm)->sci);
     for (unsigned com = 1; com <= UART16550_NR_COM; com++) {
         struct uart16550 *u = uart16550_of(vm, com);
         if (u)
             connect_isa_line(m, u->irq);
     }
     connect_isa_line(m, ata_irq_line(vm));
+}
+
+/* The firmware tables, in the BIOS area the guest's memory map reserves
+ * (guest/mb_loader.c), rewritten at every (re)start. */
+static int write_acpi_tables(struct vm *vm)
+{
+    const struct acpi_machine machine = {
+        .nr_cpus = 1,
+        .lapic_base = LAPIC_DEFAULT_BASE,
+        .ioapic_id = PC_IOAPIC_ID,
+        .ioapic_base = IOAPIC_DEFAULT_BASE,
+        .ioapic_gsi_base = 0,
+        .pm1a_evt_port = PC_ACPI_PM1A_EVT_PORT,
+        .pm1a_cnt_port = PC_ACPI_PM1A_CNT_PORT,
+        .pm_tmr_port = PC_ACPI_PM_TMR_PORT,
+        .sci_irq = PC_ACPI_SCI_IRQ,
+        .reset_port = PC_RESET_PORT,
+        .reset_value = PC_RESET_VALUE,
+    };
+    void *area = vm_ram_ptr(vm, PC_ACPI_TABLES_GPA, PC_ACPI_TABLES_SIZE);
+    if (!area || !acpi_tables_build(area, PC_ACPI_TABLES_SIZE, PC_ACPI_TABLES_GPA, &machine)) {
+        pr_err("vm %s: no room for the ACPI tables at %x (it needs at least 1 MiB of RAM)",
+               vm->name, PC_ACPI_TABLES_GPA);
+        return -1;
+    }
+    return 0;
 }
 
 int pc_machine_attach(struct vm *vm)
@@ -207,10 +284,13 @@ int pc_machine_attach(struct vm *vm)
     pic8259_attach(vm, pic_output_changed, vm);
     pit8254_attach(vm, pc_device_clock);
     attach_rtc(vm);
+    acpi_pm_attach(vm, PC_ACPI_PM1A_EVT_PORT, PC_ACPI_PM1A_CNT_PORT, PC_ACPI_PM_TMR_PORT,
+                   pc_device_clock);
     attach_ioapic(m);
     vcpu_intr_reset(&vm->vcpu);
+    m->lapic_region = vm->nmmio;
     vm_register_mmio(vm, LAPIC_DEFAULT_BASE, LAPIC_MMIO_SIZE, vcpu_lapic_mmio, &vm->vcpu,
                      "lapic");
     connect_device_lines(m);
-    return 0;
+    return write_acpi_tables(vm);
 }

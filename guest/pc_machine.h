@@ -51,6 +51,12 @@ uint64_t pc_device_clock(struct vm *vm);
 /* Drives GSI `gsi` (0-23) to `level`: ISA IRQs to both controllers. */
 void pc_set_gsi(struct vm *vm, unsigned gsi, bool level);
 
+/* Moves the xAPIC page's MMIO window to `base` (after a guest wrote
+ * IA32_APIC_BASE), unless RAM or another device is there: then it stays
+ * and a warning says so.  pc_lapic_window() is where it is. */
+void pc_move_lapic_window(struct vm *vm, uint64_t base);
+uint64_t pc_lapic_window(struct vm *vm);
+
 /* The local APIC's EOI broadcast of a level-triggered vector. */
 void pc_ioapic_eoi(struct vm *vm, uint8_t vector);
 

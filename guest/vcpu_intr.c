@@ -79,12 +79,23 @@ static void lapic_ipi_dropped(void *ctx, uint32_t icr_low, uint32_t destination)
              icr_low, destination);
 }
 
+/* The APIC timer's bus clock: 1 GHz, as KVM offers, unless the TSC is
+ * slower (Bochs's runs at its instruction rate): guests, kvm-unit-tests
+ * among them, assume the TSC counts at least as fast as the APIC timer. */
+static uint32_t lapic_bus_cycle_ns(void)
+{
+    uint32_t khz = tsc_khz();
+    const uint32_t khz_per_ghz = 1000000;
+    return khz >= khz_per_ghz || !khz ? 1 : (khz_per_ghz + khz - 1) / khz;
+}
+
 void vcpu_intr_reset(struct vcpu *v)
 {
     const struct lapic_config config = {
         .apic_id = v->id,
         .bsp = v->id == 0,
         .x2apic = true,
+        .bus_cycle_ns = lapic_bus_cycle_ns(),
         .tsc_khz = tsc_khz(),
     };
     const struct lapic_ops ops = {
@@ -130,6 +141,8 @@ bool vcpu_lapic_msr_write(struct vcpu *v, uint32_t msr, uint64_t value)
     enum lapic_status st =
         lapic_msr_write(&v->lapic, msr, value, pc_guest_ns(v->vm), vcpu_guest_tsc(v));
     lapic_touched(v);
+    if (st == LAPIC_OK && msr == MSR_IA32_APIC_BASE)
+        pc_move_lapic_window(v->vm, lapic_mmio_base(&v->lapic));
     return st == LAPIC_OK;
 }
 
@@ -144,14 +157,15 @@ void vcpu_lapic_write_cr8(struct vcpu *v, uint64_t cr8)
     v->intr_check = true;
 }
 
-/* The xAPIC page stays where the VM's MMIO map put it (the reset base): a
- * guest that moves IA32_APIC_BASE elsewhere finds no APIC at the new
- * address, and the old page reads all ones, as an undecoded one does. */
+/* The xAPIC page follows IA32_APIC_BASE (guest/pc_machine.c moves the
+ * window); while the APIC is disabled or in x2APIC mode, or if the base
+ * could not move there, the page reads all ones as an undecoded one does. */
 int vcpu_lapic_mmio(struct vm *vm, void *dev, uint64_t offset, unsigned size, bool write,
                     uint64_t *value)
 {
     struct vcpu *v = dev;
-    bool decoded = lapic_mmio_base(&v->lapic) == LAPIC_DEFAULT_BASE;
+    bool decoded = lapic_mmio_decoded(&v->lapic) &&
+                   lapic_mmio_base(&v->lapic) == pc_lapic_window(vm);
     uint64_t now = pc_guest_ns(vm);
     if (write) {
         if (decoded)

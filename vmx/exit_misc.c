@@ -42,6 +42,7 @@ static void cpuid_context(struct vcpu *v, struct cpuid_policy_ctx *ctx)
         .rdtscp_enabled = proc2 & SECONDARY_EXEC_ENABLE_RDTSCP,
         .invpcid_enabled = proc2 & SECONDARY_EXEC_ENABLE_INVPCID,
         .ept_enabled = proc2 & SECONDARY_EXEC_ENABLE_EPT,
+        .apic_disabled = !(lapic_apic_base(&v->lapic) & IA32_APIC_BASE_EN),
     };
 }
 
@@ -68,6 +69,9 @@ static bool leaf_depends_on_cr4(uint32_t leaf)
     return leaf == 0x1 || leaf == 0x7;
 }
 
+/* Leaf 1's EDX.APIC follows IA32_APIC_BASE.EN: part of the cache key. */
+#define CPUID_KEY_APIC_DISABLED (UINT64_C(1) << 63)
+
 static uint32_t cpuid_cache_slot(uint32_t leaf, uint32_t subleaf)
 {
     return (leaf ^ (leaf >> 27) ^ (subleaf * 7)) & (CPUID_CACHE_SIZE - 1);
@@ -83,6 +87,8 @@ void vcpu_cpuid(struct vcpu *v, uint32_t leaf, uint32_t subleaf, struct cpuid_re
     if (!leaf_has_subleaves(leaf))
         subleaf = 0;
     uint64_t cr4_bits = leaf_depends_on_cr4(leaf) ? vcpu_cr4(v) & CPUID_CR4_DEPENDENT : 0;
+    if (leaf == 0x1 && !(lapic_apic_base(&v->lapic) & IA32_APIC_BASE_EN))
+        cr4_bits |= CPUID_KEY_APIC_DISABLED;
     struct cpuid_cache_entry *e = &x->cpuid_cache[cpuid_cache_slot(leaf, subleaf)];
     if (e->valid && e->leaf == leaf && e->subleaf == subleaf && e->cr4_bits == cr4_bits) {
         *res = e->result;

@@ -213,6 +213,11 @@ TEST(leaf1_apic_features_are_keels)
     CHECK(r.edx & CPUID_1_EDX_APIC);
     CHECK(r.ecx & CPUID_1_ECX_X2APIC);
     CHECK(r.ecx & CPUID_1_ECX_TSC_DEADLINE);
+
+    ctx.apic_disabled = true;                   /* IA32_APIC_BASE.EN = 0 */
+    r = (struct cpuid_result){ 0x000306c3, 0, 0, CPUID_1_EDX_APIC };
+    cpuid_policy_apply(1, 0, &ctx, &r);
+    CHECK(!(r.edx & CPUID_1_EDX_APIC));
 }
 
 TEST(leaf1_ecx_named_bits)

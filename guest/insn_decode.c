@@ -6,8 +6,6 @@
  */
 #include "guest/insn_decode.h"
 
-#include "lib/string.h"
-
 /* Legacy prefixes (SDM vol. 2A 2.1.1). */
 #define PREFIX_LOCK             0xf0
 #define PREFIX_REPNE            0xf2
@@ -639,7 +637,10 @@ int insn_decode(const uint8_t *bytes, size_t len, enum cpu_mode mode, struct ins
     struct decoder d = { .bytes = bytes, .len = len, .mode = mode };
     uint8_t opcode = 0;
 
-    memset(out, 0, sizeof(*out));
+    /* A compound literal, not memset(): the compiler clears the struct in
+     * a few word stores, where keel's memset goes byte by byte, and this
+     * runs on every MMIO exit the instruction cache misses. */
+    *out = (struct insn){ 0 };
     int err = decode_prefixes(&d, out, &opcode);
     if (err)
         return err;

@@ -76,6 +76,22 @@ int64_t insn_string_step(const struct insn *in, uint64_t rflags)
     return (rflags & RFLAGS_DF) ? -(int64_t)in->op_size : (int64_t)in->op_size;
 }
 
+/* The forms that leave RFLAGS alone are listed, so that an operation added
+ * later counts as using it until someone says otherwise. */
+bool insn_uses_rflags(const struct insn *in)
+{
+    switch (in->op) {
+    case INSN_MOV_TO_MEM:
+    case INSN_MOV_FROM_MEM:
+    case INSN_MOVZX:
+    case INSN_MOVSX:
+    case INSN_XCHG:
+        return false;
+    default:
+        return true;
+    }
+}
+
 /* PF: set when the low byte of the result has an even number of 1 bits. */
 static bool parity_even(uint64_t v)
 {

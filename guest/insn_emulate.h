@@ -112,6 +112,15 @@ int insn_emulate_mmio(const struct insn *in, struct guest_regs *regs, uint64_t *
 uint64_t insn_mem_offset(const struct insn_mem *m, const struct guest_regs *regs,
                          uint64_t next_rip);
 
+/*
+ * Whether insn_emulate_mmio() reads or changes *rflags for in: ADD, OR,
+ * AND, SUB, XOR, CMP and TEST set the status flags, STOS and MOVS read DF.
+ * For every other form *rflags is neither read nor written, so a caller
+ * that has to fetch RFLAGS from somewhere costly (the VMCS) may pass any
+ * value and skip writing it back.
+ */
+bool insn_uses_rflags(const struct insn *in);
+
 /* How far one STOS/MOVS iteration moves rDI and rSI: +op_size, or -op_size
  * when RFLAGS.DF = 1 (SDM vol. 1 3.4.3.2). */
 int64_t insn_string_step(const struct insn *in, uint64_t rflags);

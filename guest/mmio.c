@@ -20,9 +20,6 @@
 #include "guest/vcpu.h"
 #include "kernel/log.h"
 #include "mm/pt_walk.h"
-#include "arch/x86/cpu.h"
-static uint64_t probe_sum[8]; static unsigned probe_n;
-#define PROBE(i) uint64_t t##i = rdtsc()
 
 /* The control-register bits an instruction fetch's page walk depends on
  * (SDM vol. 3A 2.5; 4.1: paging mode; 4.6: SMEP). */
@@ -170,11 +167,6 @@ static void instruction_key(struct vcpu *v, struct insn_cache_key *key)
     key->paging = fetch_walk_controls(v);
 }
 
-static const void *guest_ram_ptr(void *ctx, uint64_t gpa, size_t len)
-{
-    return vm_ram_ptr(ctx, gpa, len);
-}
-
 /* ---- Fetch and decode, for a cache miss ------------------------------------- */
 
 /* The instruction as fetched: its bytes, where the first one is and the
@@ -314,25 +306,22 @@ static bool decode_at_rip(struct vcpu *v, struct insn_cache *cache,
 /* ---- Performing it ------------------------------------------------------------ */
 
 /*
- * Carries out in against region at gpa and writes back what changed: RSP
- * only when it is the register operand (the only way the emulator touches
- * it; under VT-x it lives in the VMCS), RFLAGS only when the instruction
- * changed it, RIP when it is complete.
+ * Carries out in against region at gpa.  RSP and RFLAGS live in the VMCS
+ * under VT-x, so each is fetched only when the instruction uses it (RSP
+ * only as the register operand: insn_emulate.h) and written back only
+ * when it changed; RIP moves on when the instruction is complete.
  */
 static bool perform(struct vcpu *v, const struct mmio_region *region, uint64_t gpa,
                     const struct insn *in)
 {
     struct mmio_ctx ctx = { v, region };
     bool rsp_operand = in->has_reg && in->reg == GPR_RSP;
-    uint64_t rflags = vcpu_rflags(v);
+    uint64_t rflags = insn_uses_rflags(in) ? vcpu_rflags(v) : 0;
     uint64_t rflags_before = rflags;
 
     if (rsp_operand)
         v->regs.gpr[GPR_RSP] = vcpu_gpr(v, GPR_RSP);
-    uint64_t e0 = rdtsc();
     int res = insn_emulate_mmio(in, &v->regs, &rflags, gpa, &mmio_ops, &ctx);
-    probe_sum[5] += rdtsc() - e0;
-    if (probe_n == 127) pr_info("PROBE emul %lu", probe_sum[5]/128);
     if (res == INSN_EMU_ERR_ACCESS || res == INSN_EMU_ERR_UNSUPPORTED) {
         if (v->vm->state != VM_STATE_STOPPED && !v->pending_event.valid)
             vm_stop(v->vm, VM_STOP_BAD_ACCESS, 0,
@@ -351,23 +340,17 @@ static bool perform(struct vcpu *v, const struct mmio_region *region, uint64_t g
 
 bool mmio_emulate(struct vcpu *v, const struct mmio_region *region, uint64_t gpa)
 {
-    PROBE(0);
     struct insn_cache *cache = &insn_caches[v->vm->index];
     struct insn_cache_key key;
     instruction_key(v, &key);
-    PROBE(1);
-    const struct insn *in = insn_cache_lookup(cache, &key, guest_ram_ptr, v->vm);
-    PROBE(2);
+
+    const struct insn_cache_ram ram = { v->vm->ram, v->vm->ram_size };
+    const struct insn *in = insn_cache_lookup(cache, &key, &ram);
     struct insn decoded;
     if (!in) {
         if (!decode_at_rip(v, cache, &key, &decoded))
             return false;
         in = &decoded;
     }
-    PROBE(3);
-    bool ok = perform(v, region, gpa, in);
-    PROBE(4);
-    probe_sum[0]+=t1-t0; probe_sum[1]+=t2-t1; probe_sum[2]+=t3-t2; probe_sum[3]+=t4-t3; probe_sum[4]+=t4-t0;
-    if (++probe_n == 128) { pr_info("PROBE key %lu lookup %lu miss %lu perform %lu total %lu", probe_sum[0]/128, probe_sum[1]/128, probe_sum[2]/128, probe_sum[3]/128, probe_sum[4]/128); for (int k=0;k<8;k++) probe_sum[k]=0; probe_n=0; }
-    return ok;
+    return perform(v, region, gpa, in);
 }

@@ -12,6 +12,13 @@
  * instruction's operand, and fetch the instruction through the guest's
  * page tables.
  *
+ * keel caches the decode of an MMIO instruction by its linear address
+ * (guest/insn_cache.h), so two more checks change the code under one
+ * address between two runs of the same MMIO instruction: patched in place
+ * (both passes), and with paging on the linear page remapped to another
+ * frame while the old frame still holds the old code.  A keel that reused a
+ * stale decode would store the old immediate.
+ *
  * Reading the counter is itself an MMIO access: whether keel counts it
  * before or after returning the value, two back-to-back reads differ by a
  * fixed amount (0 or 1), which the guest measures first and subtracts.
@@ -21,7 +28,7 @@
  * a page of ordinary RAM: that checks the expected values of the cases
  * themselves; the access counts SKIP.
  *
- * Expected under keel (with testdev): pass.
+ * Expected under keel (with testdev): pass (72 checks).
  */
 #include <stdbool.h>
 #include <stdint.h>
@@ -31,6 +38,7 @@
 #include "lib/paging.h"
 #include "lib/report.h"
 #include "lib/runner.h"
+#include "lib/string.h"
 #include "lib/testdev.h"
 #include "lib/x86.h"
 
@@ -319,6 +327,121 @@ static bool xchg_case(void)
     return value_is("register", reg, 0x11111111) && value_is("memory", peek32(m), 0x22222222);
 }
 
+/* ---- the same instruction address, other code -------------------------------- */
+
+/* The code these checks run, written at run time: "mov dword [eax], imm32"
+ * (C7 /0 id; ModRM 00 000 000 is [eax]) and "ret" (C3). */
+#define OPCODE_MOV_RM32_IMM32  0xC7u
+#define MODRM_EAX_INDIRECT     0x00u
+#define OPCODE_RET             0xC3u
+#define STORE_IMM_OFFSET       2u       /* of imm32 in the MOV */
+#define STORE_CODE_OFFSET      0x100u   /* where the code sits in its page */
+
+/* With paging on, the code frames appear here, one at a time. */
+#define CODE_WINDOW_LINEAR     0x60000000u
+
+static uint8_t code_frames[2][PAGE_SIZE] __attribute__((aligned(PAGE_SIZE)));
+
+/* SDM vol. 3A, "Handling Self- and Cross-Modifying Code": code stored as
+ * data is safe to run after a serializing instruction, CPUID for one. */
+static void serialize(void)
+{
+    (void)cpuid(CPUID_LEAF_VENDOR);
+}
+
+static void write_store_code(uint8_t *frame, uint32_t imm)
+{
+    uint8_t *code = frame + STORE_CODE_OFFSET;
+    code[0] = OPCODE_MOV_RM32_IMM32;
+    code[1] = MODRM_EAX_INDIRECT;
+    memcpy(code + STORE_IMM_OFFSET, &imm, sizeof(imm));
+    code[STORE_IMM_OFFSET + sizeof(imm)] = OPCODE_RET;
+}
+
+/* Calls the code of the page at linear address page with EAX = target:
+ * one MMIO store. */
+static void call_store_code(uint32_t page, volatile uint8_t *target)
+{
+    uint32_t code = page + STORE_CODE_OFFSET;
+    __asm__ __volatile__("call *%[code]" : : [code] "r"(code), "a"(target) : "memory", "cc");
+}
+
+/*
+ * Runs the code at page, lets change() (if any) put other code under the
+ * same address, runs it again, and checks that the memory holds want after
+ * two accesses.  Nothing between the two runs touches MMIO, so keel still
+ * has whatever it kept of the first run when the second one exits.
+ */
+static bool second_run_stores(uint32_t page, void (*change)(void), uint32_t want)
+{
+    volatile uint8_t *m = case_addr();
+    poke32(m, 0);
+    measure_begin();
+    call_store_code(page, m);
+    if (change) {
+        change();
+        serialize();
+    }
+    call_store_code(page, m);
+    measure_end();
+    bool count_ok = !counting || accesses == 2;
+    if (!count_ok)
+        printf("mmio: %u emulated accesses, expected 2\n", accesses);
+    return value_is("memory", peek32(m), want) && count_ok;
+}
+
+#define FIRST_IMM  0x1111AAAAu
+#define SECOND_IMM 0x2222BBBBu
+
+static uint32_t frame_address(unsigned frame)
+{
+    return (uint32_t)(uintptr_t)code_frames[frame];
+}
+
+static void patch_second_imm(void)
+{
+    write_store_code(code_frames[0], SECOND_IMM);
+}
+
+static void map_window_to_frame(unsigned frame)
+{
+    paging_map_page(CODE_WINDOW_LINEAR, frame_address(frame));
+}
+
+static void map_window_to_second_frame(void)
+{
+    map_window_to_frame(1);
+}
+
+static void map_window_to_first_frame(void)
+{
+    map_window_to_frame(0);
+}
+
+/* The immediate of one MOV is patched between two runs: the same RIP, the
+ * same frame, other bytes. */
+static bool patched_code_is_decoded_again(void)
+{
+    write_store_code(code_frames[0], FIRST_IMM);
+    serialize();
+    bool same_code_ok = second_run_stores(frame_address(0), NULL, FIRST_IMM);
+    return second_run_stores(frame_address(0), patch_second_imm, SECOND_IMM) && same_code_ok;
+}
+
+/* Paging on: one linear page, under the same CR3, mapped to one code
+ * frame, then to the other, then back.  Each frame keeps its own code
+ * throughout, so only the translation tells the two runs apart. */
+static bool remapped_code_is_decoded_again(void)
+{
+    write_store_code(code_frames[0], FIRST_IMM);
+    write_store_code(code_frames[1], SECOND_IMM);
+    map_window_to_first_frame();
+    serialize();
+    bool ok = second_run_stores(CODE_WINDOW_LINEAR, NULL, FIRST_IMM);
+    ok = second_run_stores(CODE_WINDOW_LINEAR, map_window_to_second_frame, SECOND_IMM) && ok;
+    return second_run_stores(CODE_WINDOW_LINEAR, map_window_to_first_frame, FIRST_IMM) && ok;
+}
+
 struct mmio_case {
     const char *name;
     uint32_t accesses;      /* emulated reads + writes */
@@ -445,7 +568,13 @@ static void run_pass(const char *pass, uint32_t linear)
         report(scratch_keeps_data(), "mmio %s: scratch page keeps what was written", pass);
     }
     run_cases(pass);
-    report(plain_ram_works(), "%s %s: plain RAM still works", counting ? "mmio" : "ram", pass);
+    const char *where = counting ? "mmio" : "ram";
+    report(patched_code_is_decoded_again(),
+           "%s %s: an MMIO instruction patched in place is decoded again", where, pass);
+    if (read_cr0() & CR0_PG)
+        report(remapped_code_is_decoded_again(),
+               "%s %s: other code under the same linear RIP is decoded again", where, pass);
+    report(plain_ram_works(), "%s %s: plain RAM still works", where, pass);
 }
 
 void guest_main(uint32_t magic, const struct mb_info *mbi)

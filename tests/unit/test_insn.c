@@ -3698,3 +3698,81 @@ TEST(string_step)
     CHECK_EQ_I(insn_decode(BYTES(0xa4), M16, &in), 0);
     CHECK_EQ_I(insn_string_step(&in, RFLAGS_DF | RFLAGS_CF), -1);
 }
+
+/* One form of each operation, and whether insn_uses_rflags() must say it
+ * reads or writes RFLAGS. */
+struct rflags_use_case {
+    const char *text;
+    uint8_t bytes[INSN_MAX_LENGTH];
+    size_t len;
+    bool uses;
+};
+
+static const struct rflags_use_case rflags_use_cases[] = {
+    { "mov [eax], ecx", { 0x89, 0x08 }, 2, false },
+    { "mov dword [eax], 0x80000000", { 0xc7, 0x00, 0x00, 0x00, 0x00, 0x80 }, 6, false },
+    { "mov ecx, [eax]", { 0x8b, 0x08 }, 2, false },
+    { "movzx ecx, byte [eax]", { 0x0f, 0xb6, 0x08 }, 3, false },
+    { "movsx ecx, word [eax]", { 0x0f, 0xbf, 0x08 }, 3, false },
+    { "xchg [eax], ecx", { 0x87, 0x08 }, 2, false },
+    { "add [eax], ecx", { 0x01, 0x08 }, 2, true },
+    { "or byte [eax], 0x0f", { 0x80, 0x08, 0x0f }, 3, true },
+    { "cmp [eax], ecx", { 0x39, 0x08 }, 2, true },
+    { "test [eax], ecx", { 0x85, 0x08 }, 2, true },
+    { "stosd", { 0xab }, 1, true },
+    { "movsd", { 0xa5 }, 1, true },
+};
+
+struct rflags_run {
+    int result;
+    uint64_t rflags;
+    struct guest_regs regs;
+    uint8_t mem[BUS_SIZE];
+};
+
+/* Emulates in with RFLAGS = rflags; memory and ECX hold 0x80000000, so ADD
+ * and CMP carry or borrow and TEST finds a sign. */
+static struct rflags_run run_with_rflags(const struct insn *in, uint64_t rflags)
+{
+    struct fake_bus bus = { 0 };
+    struct rflags_run r = { .rflags = rflags };
+    bus_put(&bus, 0x20, 4, 0x80000000u);
+    bus_put(&bus, 0x40, 4, 0x80000000u);
+    r.regs.gpr[GPR_RCX] = 0x80000000u;
+    r.regs.gpr[GPR_RSI] = BUS_BASE + 0x40;
+    r.regs.gpr[GPR_RDI] = BUS_BASE + 0x20;
+    r.result = insn_emulate_mmio(in, &r.regs, &r.rflags, BUS_BASE + 0x20, &bus_ops, &bus);
+    memcpy(r.mem, bus.mem, sizeof(r.mem));
+    return r;
+}
+
+/* The claim is checked against the emulator itself: a form said not to use
+ * RFLAGS must give the same registers and memory under opposite RFLAGS
+ * (status flags and DF all clear, then all set) and hand both back
+ * unchanged; each form said to use it must show it. */
+TEST(insn_uses_rflags_matches_the_emulator)
+{
+    const uint64_t clear = RFLAGS_FIXED_AND_IF;
+    const uint64_t set = RFLAGS_FIXED_AND_IF | RFLAGS_ARITH | RFLAGS_DF;
+    for (size_t i = 0; i < ARRAY_SIZE(rflags_use_cases); i++) {
+        const struct rflags_use_case *c = &rflags_use_cases[i];
+        struct insn in;
+        if (insn_decode(c->bytes, c->len, M32, &in) != 0 || in.length != c->len) {
+            UNIT_FAIL("%s: does not decode", c->text);
+            continue;
+        }
+        if (insn_uses_rflags(&in) != c->uses)
+            UNIT_FAIL("%s: insn_uses_rflags() says %d", c->text, !c->uses);
+        struct rflags_run a = run_with_rflags(&in, clear);
+        struct rflags_run b = run_with_rflags(&in, set);
+        CHECK_EQ_I(a.result, INSN_EMU_DONE);
+        CHECK_EQ_I(b.result, INSN_EMU_DONE);
+        bool same_effects = memcmp(&a.regs, &b.regs, sizeof(a.regs)) == 0 &&
+                            memcmp(a.mem, b.mem, sizeof(a.mem)) == 0;
+        bool rflags_kept = a.rflags == clear && b.rflags == set;
+        if (!c->uses && !(same_effects && rflags_kept))
+            UNIT_FAIL("%s: depends on or changes RFLAGS", c->text);
+        if (c->uses && same_effects && rflags_kept)
+            UNIT_FAIL("%s: shows no use of RFLAGS", c->text);
+    }
+}

@@ -1,8 +1,24 @@
+/*
+ * keel's hypercalls (the ABI is in guest/hypercall.h and docs/hypercalls.md):
+ * what each call reads from the guest, does, and answers in RAX.
+ */
 #include "guest/hypercall.h"
 
+#include "guest/exit_stats.h"
 #include "guest/vcpu.h"
+#include "mm/pt_walk.h"
 
 #define HC_ERROR (~UINT64_C(0))
+#define HC_OK    0
+
+/* Paging is on when CR0.PG is set (SDM vol. 3A 2.5). */
+#define CR0_PG (UINT64_C(1) << 31)
+
+/* Without paging a linear address is a 32-bit physical one (SDM vol. 3A
+ * 3.1), as vcpu_translate() takes it. */
+#define UNPAGED_ADDRESS_MASK UINT64_C(0xffffffff)
+
+#define GUEST_PAGE_SIZE 4096u
 
 /* Prints guest bytes through the VM's console, as if written to its UART.
  * Each byte is translated on its own page walk only once per page. */
@@ -14,7 +30,7 @@ static uint64_t hc_print(struct vcpu *v, uint64_t gla, uint64_t len)
         uint64_t gpa;
         if (!vcpu_translate(v, gla + done, false, false, &gpa))
             return HC_ERROR;     /* #PF injected: the guest sees its own bug */
-        uint64_t chunk = 4096 - ((gla + done) & 4095);
+        uint64_t chunk = GUEST_PAGE_SIZE - ((gla + done) & (GUEST_PAGE_SIZE - 1));
         if (chunk > len - done)
             chunk = len - done;
         char buf[256];
@@ -29,6 +45,77 @@ static uint64_t hc_print(struct vcpu *v, uint64_t gla, uint64_t len)
         done += chunk;
     }
     return len;
+}
+
+/* Where a write by the guest itself to gla would land, if it could write
+ * there at its current privilege level; unlike vcpu_translate(), a refusal
+ * injects nothing: the call reports it in RAX instead. */
+static bool translate_guest_write(struct vcpu *v, uint64_t gla, uint64_t *gpa)
+{
+    if (!(vcpu_cr0(v) & CR0_PG)) {
+        *gpa = gla & UNPAGED_ADDRESS_MASK;
+        return true;
+    }
+    struct pt_walk_result res;
+    if (vcpu_walk(v, gla, PT_ACCESS_WRITE, vcpu_cpl(v), &res) != PT_WALK_OK)
+        return false;
+    *gpa = res.phys;
+    return true;
+}
+
+/* A record crosses at most one page boundary. */
+#define RECORD_MAX_PAGES 2
+_Static_assert(KEEL_EXIT_COST_SIZE <= GUEST_PAGE_SIZE, "a record spans at most two pages");
+
+/* Copies len (at most a page) bytes to guest-linear gla, all or nothing:
+ * every page must translate for a write and be RAM before a byte is
+ * written. */
+static bool write_guest_record(struct vcpu *v, uint64_t gla, const void *src, size_t len)
+{
+    uint64_t gpa[RECORD_MAX_PAGES];
+    size_t part[RECORD_MAX_PAGES];
+    unsigned pages = 0;
+    for (size_t done = 0; done < len; pages++) {
+        size_t chunk = GUEST_PAGE_SIZE - ((gla + done) & (GUEST_PAGE_SIZE - 1));
+        if (chunk > len - done)
+            chunk = len - done;
+        if (!translate_guest_write(v, gla + done, &gpa[pages]) ||
+            !vm_ram_ptr(v->vm, gpa[pages], chunk))
+            return false;
+        part[pages] = chunk;
+        done += chunk;
+    }
+    const uint8_t *bytes = src;
+    for (unsigned i = 0; i < pages; i++) {
+        vm_ram_write(v->vm, gpa[i], bytes, part[i]);
+        bytes += part[i];
+    }
+    return true;
+}
+
+/* This vCPU's figures for one exit reason, written to the guest.  The exit
+ * making the call is not among them yet: an exit is counted when it ends. */
+static uint64_t hc_exit_cost(struct vcpu *v, uint64_t reason, uint64_t gla)
+{
+    if (reason >= NR_EXIT_REASONS)
+        return HC_ERROR;
+    const struct exit_reason_stats *r = &v->stats.reason[reason];
+    struct keel_exit_cost rec = {
+        .count = r->count,
+        .total_ticks = r->total,
+        .min = r->count ? r->min : 0,
+        .max = r->max,
+        .mean = exit_stats_mean(r),
+    };
+    return write_guest_record(v, gla, &rec, sizeof(rec)) ? HC_OK : HC_ERROR;
+}
+
+/* The figures start again from nothing.  The exit making the call ends
+ * after this, so it is the first one counted (as a VMCALL). */
+static uint64_t hc_reset_stats(struct vcpu *v)
+{
+    exit_stats_reset(&v->stats);
+    return HC_OK;
 }
 
 void hypercall_dispatch(struct vcpu *v)
@@ -47,6 +134,12 @@ void hypercall_dispatch(struct vcpu *v)
         break;
     case KEEL_HC_EXIT_COUNT:
         ret = a1 < NR_EXIT_REASONS ? v->stats.reason[a1].count : HC_ERROR;
+        break;
+    case KEEL_HC_EXIT_COST:
+        ret = hc_exit_cost(v, a1, a2);
+        break;
+    case KEEL_HC_RESET_STATS:
+        ret = hc_reset_stats(v);
         break;
     default:
         ret = HC_ERROR;

@@ -284,7 +284,8 @@ static int open_disk(struct vm *vm, const struct boot_info *bi)
 static int attach_devices(struct vm *vm)
 {
     char err[160];
-    vm->npio = vm->nmmio = 0;
+    vm_clear_pio(vm);
+    vm->nmmio = 0;
     uart16550_attach(vm, UART16550_COM1_BASE, UART16550_COM1_IRQ);
     if (vm->config->com2)
         uart16550_attach(vm, UART16550_COM2_BASE, UART16550_COM2_IRQ);

@@ -81,6 +81,7 @@ enum vm_stop_reason {
 
 /* MSRs keel emulates in generic code (guest/msr_emul.c). */
 struct vcpu_msr_state {
+    uint64_t misc_enable;
     uint64_t mtrr_def_type;
     uint64_t mtrr_fixed[11];
     uint64_t mtrr_var[16];
@@ -127,6 +128,9 @@ struct vm {
 
     struct pio_range pio[VM_MAX_PIO];
     size_t npio;
+    /* Port -> 1 + index in pio[], 0 for an unclaimed port: one load finds
+     * the device on every I/O exit (guest/pio.c). */
+    uint8_t *pio_owner;
     struct mmio_region mmio[VM_MAX_MMIO];
     size_t nmmio;
 
@@ -154,7 +158,9 @@ struct vm {
     uint64_t pio_unclaimed_in, pio_unclaimed_out;
 };
 
-/* Device registration (guest/pio.c, guest/mmio.c). */
+/* Device registration (guest/pio.c, guest/mmio.c).  vm_clear_pio()
+ * forgets every port device (before devices are attached again). */
+void vm_clear_pio(struct vm *vm);
 void vm_register_pio(struct vm *vm, uint16_t first, uint16_t last, pio_handler_fn fn,
                      void *dev, const char *name);
 void vm_register_mmio(struct vm *vm, uint64_t gpa, uint64_t size, mmio_handler_fn fn,

@@ -36,6 +36,7 @@ int vmx_enter(struct guest_regs *regs, int launched);
 #define INTERRUPTIBILITY_MOV_SS (1u << 1)
 #define INTERRUPTIBILITY_NMI    (1u << 3)
 #define RFLAGS_IF (UINT64_C(1) << 9)
+#define RFLAGS_RF (UINT64_C(1) << 16)
 #define AR_DPL(ar)  (((ar) >> 5) & 3)
 #define AR_L        (1u << 13)
 #define AR_DB       (1u << 14)
@@ -189,8 +190,23 @@ void vcpu_set_cr2(struct vcpu *v, uint64_t cr2)
     write_cr2(cr2);
 }
 
+/* Exceptions of the fault class (SDM vol. 3A 6.5, table 6-1) restart the
+ * instruction, so a CPU delivering one pushes RFLAGS with RF set (vol. 3A
+ * 17.3.1.1): keel's injected faults must look the same. */
+static bool exception_is_fault(uint8_t vector)
+{
+    switch (vector) {
+    case EXC_DB: case EXC_NMI: case EXC_BP: case EXC_OF: case EXC_DF: case EXC_MC:
+        return false;
+    default:
+        return vector < 32;
+    }
+}
+
 void vcpu_inject_exception(struct vcpu *v, uint8_t vector, bool has_error, uint32_t error)
 {
+    if (exception_is_fault(vector))
+        vcpu_set_rflags(v, vcpu_rflags(v) | RFLAGS_RF);
     v->pending_event = (struct x86_event){
         .valid = true,
         .type = EVENT_HARDWARE_EXCEPTION,
@@ -301,12 +317,17 @@ static void inject_from_controllers(struct vcpu *v, enum vcpu_intr_kind kind)
         ev.vector = vcpu_intr_acknowledge(v);
     } else {
         request_window(v, kind);
+        /* Nothing to look at again until the window opens or something
+         * new arrives (both set intr_check): a guest that runs with
+         * IF = 0 and a tick pending pays nothing on its other exits. */
+        v->intr_check = false;
         return;
     }
     write_entry_event(&ev);
     /* Another may be waiting behind this one: come back when the guest
      * can take it (it cannot before this one's handler runs). */
     request_window(v, vcpu_intr_pending(v));
+    v->intr_check = false;
 }
 
 /* With the TPR shadow the guest's TPR lives in the virtual-APIC page while
@@ -361,8 +382,10 @@ static void inject_events(struct vcpu *v)
     if (ev->valid) {
         write_entry_event(ev);
         ev->valid = false;
-        if (v->intr_check)
+        if (v->intr_check) {
             request_window(v, vcpu_intr_pending(v));
+            v->intr_check = false;
+        }
         return;
     }
     if (!v->intr_check)
@@ -421,17 +444,36 @@ static void explain_failed_entry(struct vcpu *v, uint32_t reason, uint64_t qual)
     entry_failure_explain_current(reason, qual, report_entry_failure_line, NULL);
 }
 
+#define EXIT_BIT(reason) (UINT64_C(1) << (reason))
+
+/* Exits whose qualification is undefined or 0 (SDM vol. 3C 28.2.1, table
+ * 28-1 lists the exits that have one), among those that come often: their
+ * qualification is not read. */
+static const uint64_t exits_without_qualification =
+    EXIT_BIT(EXIT_REASON_EXTERNAL_INTERRUPT) | EXIT_BIT(EXIT_REASON_INTERRUPT_WINDOW) |
+    EXIT_BIT(EXIT_REASON_NMI_WINDOW) | EXIT_BIT(EXIT_REASON_CPUID) | EXIT_BIT(EXIT_REASON_HLT) |
+    EXIT_BIT(EXIT_REASON_RDPMC) | EXIT_BIT(EXIT_REASON_RDTSC) | EXIT_BIT(EXIT_REASON_VMCALL) |
+    EXIT_BIT(EXIT_REASON_MSR_READ) | EXIT_BIT(EXIT_REASON_MSR_WRITE) |
+    EXIT_BIT(EXIT_REASON_TPR_BELOW_THRESHOLD) | EXIT_BIT(EXIT_REASON_PREEMPTION_TIMER) |
+    EXIT_BIT(EXIT_REASON_WBINVD) | EXIT_BIT(EXIT_REASON_XSETBV);
+
+static bool exit_has_qualification(unsigned basic)
+{
+    return basic >= 64 || !(exits_without_qualification & EXIT_BIT(basic));
+}
+
 /* The exit's start, for the statistics and the trace: the TSC first, then
- * the fields every exit needs (reason, qualification, RIP), read once. */
+ * the fields every exit needs (reason, qualification where it has one, RIP),
+ * read once. */
 static void begin_exit(struct vcpu *v)
 {
     struct vcpu_vmx *x = to_vmx(v);
     v->exit_tsc = rdtsc();
     x->exit_reason = vmcs_read32(VM_EXIT_REASON);
-    x->exit_qualification = vmcs_read(EXIT_QUALIFICATION);
+    unsigned basic = x->exit_reason & EXIT_REASON_BASIC_MASK;
+    x->exit_qualification = exit_has_qualification(basic) ? vmcs_read(EXIT_QUALIFICATION) : 0;
     x->guest_rip = vmcs_read(GUEST_RIP);
     v->exit_reason = x->exit_reason;
-    unsigned basic = x->exit_reason & EXIT_REASON_BASIC_MASK;
     bool gpa_valid = basic == EXIT_REASON_EPT_VIOLATION || basic == EXIT_REASON_EPT_MISCONFIG;
     exit_trace_push(&v->trace, x->exit_reason, x->exit_qualification, x->guest_rip,
                     gpa_valid ? vmcs_read(GUEST_PHYSICAL_ADDRESS) : 0, gpa_valid);
@@ -439,7 +481,7 @@ static void begin_exit(struct vcpu *v)
 
 /* The exit ends at the next entry: its time from exit to entry is what the
  * statistics count (the guest-visible cost of the exit). */
-static void end_exit(struct vcpu *v)
+static inline __attribute__((always_inline)) void end_exit(struct vcpu *v)
 {
     if (!v->exit_tsc)
         return;

@@ -39,8 +39,8 @@
  *                  disk_iterations times)                needs a disk
  *   hlt_wakeup     n/a: nothing can wake a HLT yet (no interrupts in keel's VMs)
  * Under keel every line also says how many exits the timed iterations took:
- * keel's counters (hypercall 2) of every basic exit reason are read before
- * and after; exits_per_iter is all of them per iteration (two decimals),
+ * keel's figures (hypercall 3: count and total ticks) of every basic exit
+ * reason are read before and after; exits_per_iter is all of them per iteration (two decimals),
  * exit_reason the reason with the most, other_exits how many were of other
  * reasons (a preemption-timer exit at the end of a time slice, or the
  * CR_ACCESS exits of cr3_reload under shadow paging, where the #PF exits
@@ -50,9 +50,20 @@
  * untimed iterations: rep_insw (issuing READ SECTORS and polling Status are
  * I/O exits too) and cr3_reload (under shadow paging the store of the
  * sample after the bracket faults).  Bare the line ends with
- * exits_per_iter=na.  keel's own handling time per reason is not in the
- * hypercall ABI (version 1): keel's console (`stats`) shows it, which is
- * what scripts/bench reads.
+ * exits_per_iter=na.
+ *
+ * Under keel a second line follows each BENCH line of an operation that
+ * ran, with keel's own side of the same exits, from the same two readings:
+ *
+ *   KEEL_COST name=cpuid exit_reason=CPUID exits=1000 mean=214
+ *
+ * mean is the ticks keel spent on one exit of exit_reason (from the exit
+ * to the next entry, as keel times it), averaged over the exits of that
+ * reason in the timed iterations: the guest's bracket less this is the
+ * VM-exit and VM-entry transitions and keel's entry and exit code outside
+ * its own timing.  rep_insw adds bracket_exits=N bracket_mean=N, the same
+ * for the I/O exits inside its bracket alone.  With no exits: exits=0
+ * mean=na.  (A separate line, so that the BENCH lines keep their form.)
  *
  * Two whole loops, each run once untimed (which also builds whatever
  * translations they need) and then timed, with paging on:
@@ -103,7 +114,7 @@
 #define EXIT_REASON_EPT_MISCONFIG      49u
 #define EXIT_REASON_PREEMPTION_TIMER   52u
 /* Every basic exit reason the SDM defines is below this; keel answers
- * hypercall 2 with all ones for a reason beyond its table. */
+ * hypercalls 2 and 3 with all ones for a reason beyond its table. */
 #define SWEPT_EXIT_REASONS 80u
 
 #define UNCLAIMED_PORT      0x2A0u
@@ -280,23 +291,27 @@ static void sort_samples(uint32_t n)
 
 /* ---- exit counts ------------------------------------------------------------------- */
 
+/* keel's figures for every reason: exits, and the ticks keel spent on them. */
 struct exit_counts {
     uint32_t count[SWEPT_EXIT_REASONS];
+    uint64_t ticks[SWEPT_EXIT_REASONS];
 };
 
 /* What the timed iterations cost in exits: the reason with the most, and
- * the rest together. */
+ * the rest together, and keel's ticks for the reason with the most. */
 struct exit_delta {
     uint32_t top_reason;
     uint32_t top_count;     /* 0: no exits at all */
     uint32_t others;
+    uint64_t top_ticks;
 };
 
 /* How many VMCALL exits one read_exit_counts() adds to the VMCALL count
- * the next one sees: found once at start from two readings with nothing
- * between them, rather than assumed (the ABI does not say whether keel's
- * count includes the VMCALL it is answering). */
+ * the next one sees, and their ticks: found once at start from two
+ * readings with nothing between them, rather than assumed (each reading is
+ * SWEPT_EXIT_REASONS VMCALLs, and each counts in the readings after it). */
 static uint32_t vmcall_exits_per_read;
+static uint64_t vmcall_ticks_per_read;
 
 /* Writes every page of c once.  Under shadow paging the first write to a
  * page after a MOV CR3 takes a #PF exit: done to both structs before the
@@ -309,8 +324,10 @@ static void touch_exit_counts(struct exit_counts *c)
 static void read_exit_counts(struct exit_counts *c)
 {
     for (uint32_t r = 0; r < SWEPT_EXIT_REASONS; r++) {
-        uint32_t v = keel_exit_count(r);
-        c->count[r] = v == KEEL_HC_UNKNOWN ? 0 : v;
+        struct keel_exit_cost cost;
+        bool known = keel_exit_cost(r, &cost) == 0;
+        c->count[r] = known ? (uint32_t)cost.count : 0;
+        c->ticks[r] = known ? cost.total_ticks : 0;
     }
 }
 
@@ -320,6 +337,7 @@ static void calibrate_exit_reads(void)
     read_exit_counts(&first);
     read_exit_counts(&second);
     vmcall_exits_per_read = second.count[EXIT_REASON_VMCALL] - first.count[EXIT_REASON_VMCALL];
+    vmcall_ticks_per_read = second.ticks[EXIT_REASON_VMCALL] - first.ticks[EXIT_REASON_VMCALL];
 }
 
 static struct exit_delta exit_delta_between(const struct exit_counts *before,
@@ -329,12 +347,16 @@ static struct exit_delta exit_delta_between(const struct exit_counts *before,
     uint32_t total = 0;
     for (uint32_t r = 0; r < SWEPT_EXIT_REASONS; r++) {
         uint32_t n = after->count[r] - before->count[r];
-        if (r == EXIT_REASON_VMCALL)
+        uint64_t ticks = after->ticks[r] - before->ticks[r];
+        if (r == EXIT_REASON_VMCALL) {
             n -= vmcall_exits_per_read;
+            ticks -= vmcall_ticks_per_read;
+        }
         total += n;
         if (n > d.top_count) {
             d.top_count = n;
             d.top_reason = r;
+            d.top_ticks = ticks;
         }
     }
     d.others = total - d.top_count;
@@ -375,6 +397,10 @@ struct op_result {
      * it, counted over bracket_iterations untimed iterations (keel only). */
     uint32_t bracket_exits;
     uint32_t bracket_iterations;    /* 0: not counted */
+    /* keel's ticks for the exits inside the bracket, where they were
+     * counted together with them (rep_insw). */
+    bool bracket_ticks_known;
+    uint64_t bracket_ticks;
 };
 
 /* Untimed iterations before the timed ones: caches, TLBs and keel's
@@ -421,6 +447,43 @@ static void print_hundredths(const char *key, uint32_t count, uint32_t n)
     printf(" %s=%u.%02u", key, whole, hundredths);
 }
 
+/* a / b, rounded down, for b > 0: shift and subtract, since a 64-bit
+ * division would need libgcc in this 32-bit guest. */
+static uint64_t divide_u64(uint64_t a, uint64_t b)
+{
+    uint64_t quotient = 0, rest = 0;
+    for (int bit = 63; bit >= 0; bit--) {
+        rest = (rest << 1) | ((a >> bit) & 1u);
+        if (rest >= b) {
+            rest -= b;
+            quotient |= UINT64_C(1) << bit;
+        }
+    }
+    return quotient;
+}
+
+static void print_mean(const char *key, uint64_t ticks, uint32_t exits)
+{
+    if (exits)
+        printf(" %s=%llu", key, (unsigned long long)divide_u64(ticks, exits));
+    else
+        printf(" %s=na", key);
+}
+
+/* keel's side of the operation's exits: the KEEL_COST line (keel only). */
+static void print_keel_cost(const char *name, const struct op_result *r)
+{
+    printf("KEEL_COST name=%s exit_reason=%s exits=%u", name,
+           r->exits.top_count ? exit_reason_name(r->exits.top_reason) : "none",
+           r->exits.top_count);
+    print_mean("mean", r->exits.top_ticks, r->exits.top_count);
+    if (r->bracket_ticks_known) {
+        printf(" bracket_exits=%u", r->bracket_exits);
+        print_mean("bracket_mean", r->bracket_ticks, r->bracket_exits);
+    }
+    printf("\n");
+}
+
 static void print_result(const char *name, const struct op_result *r)
 {
     printf("BENCH name=%s min=%u median=%u iterations=%u unit=ticks", name, r->min, r->median,
@@ -436,6 +499,7 @@ static void print_result(const char *name, const struct op_result *r)
     if (r->bracket_iterations)
         print_hundredths("bracket_exits_per_iter", r->bracket_exits, r->bracket_iterations);
     printf("\n");
+    print_keel_cost(name, r);
 }
 
 static void print_not_run(const char *name, const char *why)
@@ -678,13 +742,15 @@ static void loop_rep_insw(uint32_t n)
     }
 }
 
-/* The I/O exits of the REP INSW alone, over n untimed commands (the
- * command's register writes and Status polls are I/O exits too). */
-static uint32_t io_exits_of_rep_insw(uint32_t n)
+/* The I/O exits of the REP INSW alone, and keel's ticks for them, over n
+ * untimed commands (the command's register writes and Status polls are I/O
+ * exits too). */
+static void io_exits_of_rep_insw(uint32_t n, struct op_result *r)
 {
     const struct ata_taskfile tf = { .command = ATA_CMD_READ_SECTORS, .count = 1,
                                      .lba = BENCH_LBA };
     uint32_t exits = 0;
+    uint64_t ticks = 0;
     for (uint32_t i = 0; i < n; i++) {
         struct ata_outcome o = { 0 };
         uint8_t status;
@@ -695,14 +761,19 @@ static uint32_t io_exits_of_rep_insw(uint32_t n)
         }
         void *dst = sector;
         uint32_t words = ATA_SECTOR_WORDS;
-        uint32_t before = keel_exit_count(EXIT_REASON_IO_INSTRUCTION);
+        struct keel_exit_cost before, after;
+        keel_exit_cost(EXIT_REASON_IO_INSTRUCTION, &before);
         __asm__ __volatile__("rep insw" : "+D"(dst), "+c"(words) : "d"(ATA_DATA) : "memory");
-        exits += keel_exit_count(EXIT_REASON_IO_INSTRUCTION) - before;
+        keel_exit_cost(EXIT_REASON_IO_INSTRUCTION, &after);
+        exits += (uint32_t)(after.count - before.count);
+        ticks += after.total_ticks - before.total_ticks;
         ata_finish(&o);
         if (!ata_outcome_clean(&o))
             disk_reads_clean = false;
     }
-    return exits;
+    r->bracket_exits = exits;
+    r->bracket_ticks = ticks;
+    r->bracket_ticks_known = true;
 }
 
 static enum check_result bench_rep_insw(const char **why)
@@ -716,7 +787,7 @@ static enum check_result bench_rep_insw(const char **why)
     if (is_keel()) {
         r.bracket_iterations = disk_iterations < BRACKET_COUNT_ITERATIONS
                                    ? disk_iterations : BRACKET_COUNT_ITERATIONS;
-        r.bracket_exits = io_exits_of_rep_insw(r.bracket_iterations);
+        io_exits_of_rep_insw(r.bracket_iterations, &r);
     }
     print_result("rep_insw", &r);
     return check_result_of(disk_reads_clean &&
@@ -912,9 +983,6 @@ void guest_main(uint32_t magic, const struct mb_info *mbi)
         calibrate_exit_reads();
     printf("exitbench: %u iterations (%u for rep_insw), %s; ticks are RDTSC differences "
            "(Bochs: emulated instructions)\n", iterations, disk_iterations,
-           is_keel() ? "under keel: exit counts from hypercall 2" : "bare");
-    if (is_keel())
-        printf("exitbench: keel's handling time per exit reason is not in hypercall ABI "
-               "version %u; keel's console command 'stats' shows it\n", KEEL_HC_ABI_VERSION);
+           is_keel() ? "under keel: exit counts and keel's ticks from hypercall 3" : "bare");
     run_benches();
 }

@@ -1,6 +1,6 @@
 /*
  * hypercall: keel's VMCALL interface (keel.h): version, print, exit count,
- * and unknown numbers.
+ * exit cost, reset of the statistics, and unknown numbers.
  *
  * The print hypercall is also made with paging on, from a string that
  * straddles two virtually adjacent pages mapped to frames that are not
@@ -8,13 +8,22 @@
  * keel prints these lines as "(VMNAME) hypercall: ...", so a boot test can
  * expect them; a keel that read the wrong frame prints garbage instead.
  *
- * Expected under keel: pass.  Bare: every test SKIPs (VMCALL would #UD).
+ * The exit-cost record is likewise written across two such pages, and
+ * where the guest could not write (a page that is not present, memory that
+ * is not RAM) keel must answer all ones without a fault and write nothing,
+ * not even the part of the record that would have fitted.
+ *
+ * Expected under keel: pass (14 checks).  Bare: every test SKIPs (VMCALL
+ * would #UD).
  */
 #include <stdbool.h>
 #include <stdint.h>
 
 #include "lib/guest.h"
+#include "lib/idt.h"
 #include "lib/keel.h"
+#include "lib/page_alloc.h"
+#include "lib/pagetable.h"
 #include "lib/paging.h"
 #include "lib/report.h"
 #include "lib/runner.h"
@@ -33,7 +42,7 @@ static const char split_line[] = "hypercall: print across two pages that are not
 /* Where split_line starts in the window: this many bytes before the boundary. */
 #define SPLIT_BEFORE_BOUNDARY 20u
 
-static bool version_is_1_keel(void)
+static bool version_is_2_keel(void)
 {
     uint32_t signature = 0;
     uint32_t version = keel_version(&signature);
@@ -116,7 +125,7 @@ static bool vmcall_count_rises_by_1(void)
 
 static bool unknown_numbers_return_all_ones(void)
 {
-    static const uint32_t unknown[] = { 3, 0x100, 0x7FFFFFFF, 0xFFFFFFFF };
+    static const uint32_t unknown[] = { 5, 0x100, 0x7FFFFFFF, 0xFFFFFFFF };
     bool ok = true;
     for (size_t i = 0; i < ARRAY_SIZE(unknown); i++) {
         uint32_t eax = keel_hypercall(unknown[i], 0, 0).eax;
@@ -126,6 +135,160 @@ static bool unknown_numbers_return_all_ones(void)
         }
     }
     return ok;
+}
+
+/* ---- exit cost and reset ------------------------------------------------------ */
+
+/* Guest-physical addresses no VM of the boot tests has RAM at. */
+#define NOT_RAM_ADDRESS 0xC0000000u
+/* A reason beyond every table: basic exit reasons are 16 bits. */
+#define REASON_BEYOND_16_BITS 0x10000u
+#define RECORD_PATTERN 0xA5u
+/* Where the record starts before a page boundary: it spans the boundary. */
+#define RECORD_BEFORE_BOUNDARY 16u
+
+static bool record_unchanged(const uint8_t *p, size_t len)
+{
+    for (size_t i = 0; i < len; i++)
+        if (p[i] != RECORD_PATTERN)
+            return false;
+    return true;
+}
+
+/* The record's own arithmetic: min <= mean <= max, mean = total / count
+ * rounded down; all 0 without exits. */
+static bool cost_is_consistent(const struct keel_exit_cost *c)
+{
+    if (c->count == 0)
+        return c->total_ticks == 0 && c->min == 0 && c->max == 0 && c->mean == 0;
+    return c->min <= c->mean && c->mean <= c->max && c->mean * c->count <= c->total_ticks &&
+           c->total_ticks - c->mean * c->count < c->count;
+}
+
+static void print_cost(const char *what, const struct keel_exit_cost *c)
+{
+    printf("hypercall: %s: count %llu total %llu min %llu max %llu mean %llu\n", what,
+           (unsigned long long)c->count, (unsigned long long)c->total_ticks,
+           (unsigned long long)c->min, (unsigned long long)c->max,
+           (unsigned long long)c->mean);
+}
+
+/* Ten CPUID exits add 10 to the count and between 10 * min and 10 * max to
+ * the total; the count is the one hypercall 2 gives. */
+static bool exit_cost_follows_10_cpuids(void)
+{
+    struct keel_exit_cost before, after;
+    uint32_t rc_before = keel_exit_cost(EXIT_REASON_CPUID, &before);
+    ten_cpuids();
+    uint32_t rc_after = keel_exit_cost(EXIT_REASON_CPUID, &after);
+    uint32_t counted = keel_exit_count(EXIT_REASON_CPUID);
+    print_cost("CPUID before", &before);
+    print_cost("CPUID after", &after);
+    uint64_t added = after.total_ticks - before.total_ticks;
+    return rc_before == 0 && rc_after == 0 && after.count - before.count == MEASURED_EXITS &&
+           counted == after.count && added > 0 && added >= MEASURED_EXITS * after.min &&
+           added <= MEASURED_EXITS * after.max && cost_is_consistent(&after);
+}
+
+static bool exit_cost_of_unknown_reason_is_refused(void)
+{
+    static const uint32_t reasons[] = { REASON_BEYOND_16_BITS, 0xFFFFFFFFu };
+    struct keel_exit_cost rec;
+    bool ok = true;
+    for (size_t i = 0; i < ARRAY_SIZE(reasons); i++) {
+        memset(&rec, RECORD_PATTERN, sizeof(rec));
+        uint32_t eax = keel_exit_cost(reasons[i], &rec);
+        if (eax != KEEL_HC_UNKNOWN || !record_unchanged((const uint8_t *)&rec, sizeof(rec))) {
+            printf("hypercall: exit cost of reason 0x%x returned 0x%08x\n", reasons[i], eax);
+            ok = false;
+        }
+    }
+    return ok;
+}
+
+/* Hypercall 3 with a fault expected nowhere: EAX, and in last_fault
+ * whatever fault there was. */
+static uint32_t exit_cost_trying(uint32_t reason, uint32_t address)
+{
+    uint32_t eax = KEEL_HC_EXIT_COST, ebx = reason, ecx = address;
+    fault_reset();
+    __asm__ __volatile__(ASM_TRY("vmcall") : "+a"(eax), "+b"(ebx), "+c"(ecx) : : "memory");
+    return eax;
+}
+
+static bool refused_without_fault(const char *what, uint32_t eax)
+{
+    printf("hypercall: exit cost into %s: EAX 0x%08x, %s\n", what, eax,
+           last_fault.vector == NO_FAULT ? "no fault" : exception_name(last_fault.vector));
+    return eax == KEEL_HC_UNKNOWN && last_fault.vector == NO_FAULT;
+}
+
+static bool exit_cost_to_non_ram_is_refused(void)
+{
+    return refused_without_fault("memory that is not RAM",
+                                 exit_cost_trying(EXIT_REASON_CPUID, NOT_RAM_ADDRESS));
+}
+
+/*
+ * Paging on, with a hierarchy of its own: RAM identity-mapped, and at
+ * WINDOW_BASE frame A, then frame C (frame B, physically between them, is
+ * not mapped there), then nothing.  A record across A and C is written
+ * whole and B untouched; one across C and the page that is not present is
+ * refused, and the part in C stays as it was.
+ */
+static bool exit_cost_across_pages(void)
+{
+    struct pt_space s;
+    pt_init(&s, PT_MODE_32BIT);
+    pt_map_range(&s, 0, 0, ram_end(), PT_PTE, PTE_P | PTE_RW);
+    pt_map(&s, WINDOW_BASE, (uint32_t)(uintptr_t)frames[FRAME_A], PT_PTE, PTE_P | PTE_RW);
+    pt_map(&s, WINDOW_BASE + PAGE_SIZE, (uint32_t)(uintptr_t)frames[FRAME_C], PT_PTE,
+           PTE_P | PTE_RW);
+    memset(frames, RECORD_PATTERN, sizeof(frames));
+    pt_enable(&s);
+
+    uint32_t split = WINDOW_BASE + PAGE_SIZE - RECORD_BEFORE_BOUNDARY;
+    uint32_t written = exit_cost_trying(EXIT_REASON_CPUID, split);
+    struct keel_exit_cost rec;
+    memcpy(&rec, (const void *)(uintptr_t)split, sizeof(rec));
+    uint32_t counted = keel_exit_count(EXIT_REASON_CPUID);
+
+    uint32_t unmapped_split = WINDOW_BASE + 2 * PAGE_SIZE - RECORD_BEFORE_BOUNDARY;
+    uint32_t refused = exit_cost_trying(EXIT_REASON_CPUID, unmapped_split);
+    bool refused_ok = refused_without_fault("a page that is not present", refused);
+    bool kept = record_unchanged((const uint8_t *)(uintptr_t)unmapped_split,
+                                 RECORD_BEFORE_BOUNDARY);
+    paging_disable();
+
+    print_cost("CPUID across two pages", &rec);
+    bool b_untouched = record_unchanged(frames[FRAME_B], PAGE_SIZE);
+    if (!b_untouched)
+        printf("hypercall: the frame between the two was written\n");
+    if (!kept)
+        printf("hypercall: part of a refused record was written\n");
+    return written == 0 && rec.count == counted && cost_is_consistent(&rec) && b_untouched &&
+           refused_ok && kept;
+}
+
+/* After a reset every figure is 0 but the VMCALL count, which holds the
+ * reset call itself; CPUID counts again from there. */
+static bool reset_starts_the_figures_again(void)
+{
+    ten_cpuids();
+    uint32_t rc = keel_reset_exit_stats();
+    uint32_t vmcalls = keel_exit_count(EXIT_REASON_VMCALL);
+    uint32_t ios = keel_exit_count(EXIT_REASON_IO_INSTRUCTION);
+    struct keel_exit_cost cleared;
+    uint32_t rc_cost = keel_exit_cost(EXIT_REASON_CPUID, &cleared);
+    cpuid(CPUID_LEAF_VENDOR);
+    cpuid(CPUID_LEAF_VENDOR);
+    cpuid(CPUID_LEAF_VENDOR);
+    uint32_t cpuids = keel_exit_count(EXIT_REASON_CPUID);
+    printf("hypercall: reset returned %u; then VMCALL %u, I/O %u, CPUID %u after 3 CPUIDs\n",
+           rc, vmcalls, ios, cpuids);
+    print_cost("CPUID after the reset", &cleared);
+    return rc == 0 && vmcalls == 1 && ios == 0 && rc_cost == 0 && cleared.count == 0 &&
+           cost_is_consistent(&cleared) && cpuids == 3;
 }
 
 /* The ABI uses EAX, EBX and ECX: EDX, ESI and EDI must come back as they
@@ -143,7 +306,7 @@ static bool other_registers_preserved(void)
 }
 
 static const struct named_test tests[] = {
-    { "hypercall: version returns 1 and 'keel'", NEEDS_KEEL, version_is_1_keel },
+    { "hypercall: version returns 2 and 'keel'", NEEDS_KEEL, version_is_2_keel },
     { "hypercall: print returns the length", NEEDS_KEEL, print_returns_length },
     { "hypercall: print of 0 bytes returns 0", NEEDS_KEEL, print_nothing_returns_0 },
     { "hypercall: print reads a buffer across non-adjacent pages", NEEDS_KEEL,
@@ -154,6 +317,16 @@ static const struct named_test tests[] = {
       io_count_rises_by_10 },
     { "hypercall: VMCALL exit count rises by 1 per hypercall", NEEDS_KEEL,
       vmcall_count_rises_by_1 },
+    { "hypercall: exit cost follows 10 CPUIDs (count +10, min <= mean <= max)", NEEDS_KEEL,
+      exit_cost_follows_10_cpuids },
+    { "hypercall: exit cost of an unknown reason returns all ones", NEEDS_KEEL,
+      exit_cost_of_unknown_reason_is_refused },
+    { "hypercall: exit cost into memory that is not RAM returns all ones, no fault",
+      NEEDS_KEEL, exit_cost_to_non_ram_is_refused },
+    { "hypercall: exit cost across pages: written whole, or refused whole without a fault",
+      NEEDS_KEEL, exit_cost_across_pages },
+    { "hypercall: reset statistics starts every count again", NEEDS_KEEL,
+      reset_starts_the_figures_again },
     { "hypercall: unknown numbers return all ones", NEEDS_KEEL,
       unknown_numbers_return_all_ones },
     { "hypercall: EDX, ESI and EDI survive a hypercall", NEEDS_KEEL,

@@ -24,7 +24,8 @@ struct hypercall_result keel_hypercall(uint32_t nr, uint32_t ebx, uint32_t ecx)
 {
     struct hypercall_result r = { .eax = nr, .ebx = ebx };
     /* "memory": the print hypercall reads guest memory the compiler must
-     * have written out first. */
+     * have written out first, and the exit-cost one writes memory the
+     * compiler must read afresh. */
     __asm__ __volatile__("vmcall"
                          : "+a"(r.eax), "+b"(r.ebx), "+c"(ecx)
                          :
@@ -48,4 +49,14 @@ uint32_t keel_print(const void *bytes, uint32_t length)
 uint32_t keel_exit_count(uint32_t basic_exit_reason)
 {
     return keel_hypercall(KEEL_HC_EXIT_COUNT, basic_exit_reason, 0).eax;
+}
+
+uint32_t keel_exit_cost(uint32_t basic_exit_reason, struct keel_exit_cost *out)
+{
+    return keel_hypercall(KEEL_HC_EXIT_COST, basic_exit_reason, (uint32_t)(uintptr_t)out).eax;
+}
+
+uint32_t keel_reset_exit_stats(void)
+{
+    return keel_hypercall(KEEL_HC_RESET_STATS, 0, 0).eax;
 }

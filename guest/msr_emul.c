@@ -2,7 +2,9 @@
  * The MSRs keel emulates for guests.  EFER and PAT live in the VMCS guest
  * state (loaded and saved on every entry/exit), TSC is the host's, the MTRRs
  * are a guest-private copy (guest memory types come from EPT), the local
- * APIC's MSRs belong to its model (guest/vcpu_intr.c), and
+ * APIC's MSRs belong to its model (guest/vcpu_intr.c), the machine-check
+ * MSRs say "no banks" (CPUID hides MCE/MCA, but OSes read them anyway),
+ * IA32_MISC_ENABLE keeps its writable bits without acting on them, and
  * IA32_FEATURE_CONTROL says "locked, VMX off" as it would on a CPU whose
  * firmware disabled VT-x.  Anything else is #GP(0).
  */
@@ -21,6 +23,17 @@
 #define MTRR_DEF_TYPE_VALID (0xcffu)        /* type 7:0, FE 10, E 11 */
 #define PAT_VALID_TYPES     0xf3u           /* 0,1,4,5,6,7 are types; 2,3 reserved */
 #define EFER_VALID          (EFER_SCE | EFER_LME | EFER_LMA | EFER_NXE)
+/* IA32_MISC_ENABLE (SDM vol. 4, table 2-2): read-only "performance
+ * monitoring available" (7), "BTS unavailable" (11), "PEBS unavailable" (12)
+ * as keel shows them; writable fast strings (0), automatic thermal control
+ * (3), EIST (16), MONITOR FSM (18), limit CPUID maxval (22), xTPR message
+ * disable (23), XD disable (34).  keel stores the writable bits and gives
+ * them no effect: its CPUID policy (docs/cpuid.md) decides what is shown. */
+#define MISC_ENABLE_READ_ONLY  ((UINT64_C(1) << 7) | (UINT64_C(1) << 11) | (UINT64_C(1) << 12))
+#define MISC_ENABLE_WRITABLE                                                                  \
+    ((UINT64_C(1) << 0) | (UINT64_C(1) << 3) | (UINT64_C(1) << 16) | (UINT64_C(1) << 18) |    \
+     (UINT64_C(1) << 22) | (UINT64_C(1) << 23) | (UINT64_C(1) << 34))
+#define MISC_ENABLE_FAST_STRINGS (UINT64_C(1) << 0)
 
 static bool pat_valid(uint64_t pat)
 {
@@ -67,6 +80,13 @@ bool msr_emul_read(struct vcpu *v, uint32_t msr, uint64_t *value)
     case MSR_IA32_FEATURE_CONTROL:
         *value = FEATURE_CONTROL_LOCKED;
         return true;
+    case MSR_IA32_MISC_ENABLE:
+        *value = MISC_ENABLE_READ_ONLY | (s->misc_enable & MISC_ENABLE_WRITABLE);
+        return true;
+    case MSR_IA32_MCG_CAP:              /* no banks, no MCG_CTL */
+    case MSR_IA32_MCG_STATUS:
+        *value = 0;
+        return true;
     case MSR_IA32_MTRRCAP:
         *value = MTRR_VARIABLE_COUNT | MTRRCAP_FIXED | MTRRCAP_WC;
         return true;
@@ -103,6 +123,13 @@ bool msr_emul_write(struct vcpu *v, uint32_t msr, uint64_t value)
         vcpu_set_pat(v, value);
         return true;
     case MSR_IA32_DEBUGCTL:
+        return value == 0;
+    case MSR_IA32_MISC_ENABLE:
+        if ((value & ~MISC_ENABLE_WRITABLE) != MISC_ENABLE_READ_ONLY)
+            return false;
+        s->misc_enable = value & MISC_ENABLE_WRITABLE;
+        return true;
+    case MSR_IA32_MCG_STATUS:           /* writable with 0 (SDM vol. 3B 16.3.1.2) */
         return value == 0;
     case MSR_IA32_MTRR_DEF_TYPE:
         if (value & ~(uint64_t)MTRR_DEF_TYPE_VALID)

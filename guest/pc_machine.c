@@ -246,6 +246,61 @@ static void connect_device_lines(struct pc_machine *m)
     connect_isa_line(m, ata_irq_line(vm));
 }
 
+/* ---- what a PC BIOS leaves running ---- */
+
+/* Real-mode code keel puts in the BIOS area for the interrupt vector
+ * table: a default handler that only returns, and the timer's, which also
+ * ends the interrupt at the 8259 (a BIOS's INT 08h handler does, besides
+ * counting ticks in its data area, which keel has no use for). */
+#define BIOS_STUB_SEGMENT       0xf000u
+#define BIOS_STUB_IRET_OFFSET   0xff00u
+#define BIOS_STUB_TIMER_OFFSET  0xff10u
+#define BIOS_TIMER_VECTOR       0x08    /* IRQ 0 at the BIOS's master base */
+#define IVT_ENTRIES             256
+
+static const uint8_t bios_iret_stub[] = { 0xcf };                  /* iret */
+static const uint8_t bios_timer_stub[] = {
+    0x50,                       /* push ax */
+    0xb0, 0x20,                 /* mov al, 0x20: non-specific EOI */
+    0xe6, 0x20,                 /* out 0x20, al */
+    0x58,                       /* pop ax */
+    0xcf,                       /* iret */
+};
+
+static void write_ivt(struct vm *vm)
+{
+    uint32_t stub_base = BIOS_STUB_SEGMENT << 4;
+    vm_ram_write(vm, stub_base + BIOS_STUB_IRET_OFFSET, bios_iret_stub, sizeof(bios_iret_stub));
+    vm_ram_write(vm, stub_base + BIOS_STUB_TIMER_OFFSET, bios_timer_stub,
+                 sizeof(bios_timer_stub));
+    for (unsigned vector = 0; vector < IVT_ENTRIES; vector++) {
+        uint16_t offset = vector == BIOS_TIMER_VECTOR ? BIOS_STUB_TIMER_OFFSET
+                                                      : BIOS_STUB_IRET_OFFSET;
+        uint16_t entry[2] = { offset, BIOS_STUB_SEGMENT };      /* offset, then segment */
+        vm_ram_write(vm, vector * sizeof(entry), entry, sizeof(entry));
+    }
+}
+
+/* keel starts guests without firmware, so it leaves the machine as a PC
+ * BIOS hands it to a boot loader: PIT channel 0 in mode 3 with count 0
+ * (65536: 18.2 Hz) and IRQ 0 unmasked in the 8259, as the IBM PC BIOS and
+ * SeaBIOS do, and a real-mode IVT whose entries return.  Guests that
+ * enable interrupts before programming the 8259 see the timer tick they
+ * would see on a PC (kvm-unit-tests' realmode test sleeps on it). */
+#define PIT_CONTROL_CH0_LOHI_MODE3 0x36u
+#define PIC_IMR_TIMER_AND_CASCADE  0xfau     /* IRQ 0 and IRQ 2 unmasked */
+
+static void bios_handoff(struct vm *vm)
+{
+    uint64_t now = pc_guest_ns(vm);
+    struct pit8254 *pit = pit8254_of(vm);
+    pit_write(pit, PIT_CONTROL_PORT, PIT_CONTROL_CH0_LOHI_MODE3, now);
+    pit_write(pit, PIT_CHANNEL0_PORT, 0, now);
+    pit_write(pit, PIT_CHANNEL0_PORT, 0, now);
+    pic_write(pic8259_of(vm), PIC_MASTER_DATA_PORT, PIC_IMR_TIMER_AND_CASCADE);
+    write_ivt(vm);
+}
+
 /* The firmware tables, in the BIOS area the guest's memory map reserves
  * (guest/mb_loader.c), rewritten at every (re)start. */
 static int write_acpi_tables(struct vm *vm)
@@ -292,5 +347,6 @@ int pc_machine_attach(struct vm *vm)
     vm_register_mmio(vm, LAPIC_DEFAULT_BASE, LAPIC_MMIO_SIZE, vcpu_lapic_mmio, &vm->vcpu,
                      "lapic");
     connect_device_lines(m);
+    bios_handoff(vm);
     return write_acpi_tables(vm);
 }

@@ -354,7 +354,7 @@ static void reset_vcpu_state(struct vcpu *v)
     for (unsigned i = 0; i < CPUID_CACHE_SIZE; i++)
         x->cpuid_cache[i].valid = false;
     v->pending_event.valid = false;
-    v->msr = (struct vcpu_msr_state){ 0 };
+    v->msr = (struct vcpu_msr_state){ .misc_enable = UINT64_C(1) };     /* fast strings */
 }
 
 /* testbreak=: one deliberately invalid field (SDM vol. 3C 26.3.1), so the

@@ -22,6 +22,9 @@
 #define MSR_IA32_PAT                    0x00000277
 #define MSR_IA32_MTRR_DEF_TYPE          0x000002ff
 #define MSR_IA32_DEBUGCTL               0x000001d9
+#define MSR_IA32_MCG_CAP                0x00000179
+#define MSR_IA32_MCG_STATUS             0x0000017a
+#define MSR_IA32_MISC_ENABLE            0x000001a0
 
 #define MSR_IA32_VMX_BASIC              0x00000480
 #define MSR_IA32_VMX_PINBASED_CTLS      0x00000481

@@ -23,6 +23,7 @@
 #define APIC_BASE_BSP           (1u << 8)
 #define APIC_BASE_EXTD          (1u << 10)      /* x2APIC mode */
 #define APIC_BASE_EN            (1u << 11)
+#define APIC_BASE_ADDRESS_SHIFT 12      /* the page's address: bits MAXPHYADDR-1:12 */
 
 #define XAPIC_DEFAULT_BASE      0xFEE00000u
 #define IOAPIC_DEFAULT_BASE     0xFEC00000u
@@ -62,20 +63,28 @@ enum apic_reg {
  * figure 11-7: version in bits 7:0, Max LVT Entry = entries - 1 in 23:16). */
 #define APIC_ID_SHIFT           24
 #define APIC_VERSION_MASK       0xFFu
+#define APIC_VERSION_FAMILY_MASK 0xF0u
 #define APIC_VERSION_INTEGRATED 0x10u   /* 1XH: an on-chip (integrated) APIC */
 #define APIC_MAX_LVT_SHIFT      16
 #define APIC_MAX_LVT_MASK       0xFFu
+#define APIC_MAX_LVT_FEWEST     3u      /* Pentium: four LVT entries */
+#define APIC_MAX_LVT_WITH_CMCI  6u      /* Nehalem on: seven, the last CMCI */
 
 /* Vectors: 8-bit fields of LVT entries, ICR and SVR; bits 7:4 are the
  * priority class (SDM 11.8.3).  ISR, TMR and IRR are eight 32-bit
  * registers each, 0x10 apart: vector v is bit v % 32 of register v / 32. */
 #define APIC_VECTOR_MASK        0xFFu
 #define APIC_PRIORITY_CLASS_SHIFT 4
+#define APIC_PRIORITY_CLASS_MASK 0xF0u
 #define APIC_VECTOR_REG_STRIDE  0x10u
+#define APIC_VECTOR_REGS        8u
+#define APIC_VECTORS_PER_REG    32u
 #define APIC_FIRST_LEGAL_VECTOR 16u     /* 0-15 are illegal (SDM 11.5.2) */
 
-/* DFR after reset: flat model, reserved bits 1 (SDM 11.6.2.2). */
+/* DFR after reset: flat model, reserved bits 1 (SDM 11.6.2.2); the
+ * cluster model has 0000b in bits 31:28. */
 #define APIC_DFR_RESET          0xFFFFFFFFu
+#define APIC_DFR_CLUSTER        0x0FFFFFFFu
 /* SVR after reset: vector 0xFF, software-disabled (SDM 11.4.7.1). */
 #define APIC_SVR_RESET          0xFFu
 
@@ -99,11 +108,14 @@ enum apic_reg {
 #define APIC_ICR_SEND_PENDING   (1u << 12)
 #define APIC_ICR_LEVEL_ASSERT   (1u << 14)
 #define APIC_ICR_DEST_SELF      (1u << 18)
+#define APIC_ICR_DEST_SHORTHAND_MASK (3u << 18)
 #define APIC_ICR_DEST_SHIFT     24      /* xAPIC ICR high: destination in bits 31:24 */
 
 /* x2APIC (SDM 11.12): the logical destination is derived from the ID
  * (cluster = ID[19:4] in bits 31:16, one bit 1 << ID[3:0] in bits 15:0). */
 #define X2APIC_LDR_CLUSTER_SHIFT 16
+#define X2APIC_ID_CLUSTER_SHIFT 4       /* cluster = ID[19:4] */
+#define X2APIC_ID_LOGICAL_MASK  0xFu    /* the logical ID's bit number: ID[3:0] */
 #define X2APIC_SELF_IPI_MSR     X2APIC_MSR(APIC_SELF_IPI)
 
 /* I/O APIC: IOREGSEL at +0x00, IOWIN at +0x10; redirection entry n at
@@ -116,6 +128,8 @@ enum apic_reg {
 #define IOAPIC_ID_SHIFT         24      /* IOAPICID bits 27:24 */
 #define IOAPIC_ID_MASK          0xFu
 #define IOAPIC_VERSION_MASK     0xFFu   /* IOAPICVER bits 7:0 */
+#define IOAPIC_VERSION_82093AA  0x11u
+#define IOAPIC_VERSION_ICH      0x20u   /* the chipsets' I/O APICs, with an EOI register */
 #define IOAPIC_MAX_REDIR_SHIFT  16      /* IOAPICVER bits 23:16: entries - 1 */
 #define IOAPIC_MAX_REDIR_MASK   0xFFu
 #define IOAPIC_REDIR_VECTOR_MASK 0xFFu

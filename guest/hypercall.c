@@ -118,6 +118,29 @@ static uint64_t hc_reset_stats(struct vcpu *v)
     return HC_OK;
 }
 
+/* KVM_HC_SEND_IPI: bit i of the bitmap (low word, then high word; each as
+ * wide as the guest's registers) names APIC ID min + i.  Each named vCPU
+ * gets the IPI that ICR bits 31:0 describe, as if its destination had
+ * matched; the result counts the vCPUs it was delivered to.  keel's VMs
+ * have one vCPU, so at most one bit counts. */
+static uint64_t hc_kvm_send_ipi(struct vcpu *v, uint64_t low, uint64_t high, uint64_t min,
+                                uint64_t icr)
+{
+    unsigned bits = vcpu_mode(v) == VCPU_MODE_LONG_64 ? 64 : 32;
+    uint64_t mask = bits == 64 ? UINT64_MAX : UINT32_MAX;
+    uint64_t id = v->lapic.config.apic_id;
+    if (id < (min & mask))
+        return 0;
+    uint64_t bit = id - (min & mask);
+    uint64_t word = bit < bits ? low : bit < 2 * bits ? high : 0;
+    if (!((word & mask) >> (bit % bits) & 1))
+        return 0;
+    if (!lapic_receive_ipi(&v->lapic, (uint32_t)icr))
+        return 0;
+    v->intr_check = true;
+    return 1;
+}
+
 void hypercall_dispatch(struct vcpu *v)
 {
     uint64_t nr = v->regs.gpr[GPR_RAX];
@@ -140,6 +163,9 @@ void hypercall_dispatch(struct vcpu *v)
         break;
     case KEEL_HC_RESET_STATS:
         ret = hc_reset_stats(v);
+        break;
+    case KEEL_HC_KVM_SEND_IPI:
+        ret = hc_kvm_send_ipi(v, a1, a2, v->regs.gpr[GPR_RDX], v->regs.gpr[GPR_RSI]);
         break;
     default:
         ret = HC_ERROR;

@@ -22,6 +22,10 @@ enum keel_hypercall {
     KEEL_HC_EXIT_COST = 3,      /* RBX = basic exit reason, RCX = guest-linear address of a
                                  * struct keel_exit_cost -> RAX = 0 */
     KEEL_HC_RESET_STATS = 4,    /* -> RAX = 0; this vCPU's exit statistics start again */
+    /* KVM's KVM_HC_SEND_IPI, same number and registers, for guests written
+     * against KVM's ABI: RBX, RCX = destination bitmap (low, high), RDX =
+     * the APIC ID of bit 0, RSI = ICR bits 31:0 -> RAX = IPIs delivered. */
+    KEEL_HC_KVM_SEND_IPI = 10,
 };
 
 /*

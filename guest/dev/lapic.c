@@ -354,6 +354,23 @@ static void drop_ipi(struct lapic *a, uint32_t icr_low, uint32_t destination)
         a->ops.ipi_dropped(a->ops.ctx, icr_low, destination);
 }
 
+/* The receiving side of an IPI that reached this APIC: a fixed or
+ * lowest-priority one goes to IRR, edge-triggered (SDM 11.6.1: ICR's
+ * trigger mode only qualifies INIT level de-assert); an NMI goes to the NMI
+ * output.  INIT, SIPI, SMI and the reserved modes mean nothing to a
+ * single-vCPU VM: false, not delivered. */
+static bool receive_ipi(struct lapic *a, uint32_t icr_low)
+{
+    unsigned mode = (icr_low & ICR_DELIVERY_MODE_MASK) >> ICR_DELIVERY_MODE_SHIFT;
+    if (mode == DELIVERY_FIXED || mode == DELIVERY_LOWEST_PRIORITY)
+        return accept_fixed(a, icr_low & VECTOR_MASK, false);
+    if (mode != DELIVERY_NMI)
+        return false;
+    if (a->ops.nmi)
+        a->ops.nmi(a->ops.ctx);
+    return true;
+}
+
 /* An IPI as ICR describes it.  A fixed or lowest-priority IPI with an
  * illegal vector is not sent (SDM 11.5.3, "Send Illegal Vector").  IPIs are
  * always edge-triggered: ICR's trigger mode only qualifies INIT level
@@ -372,14 +389,10 @@ static void send_ipi(struct lapic *a, uint32_t icr_low, uint32_t destination)
         drop_ipi(a, icr_low, destination);
         return;
     }
-    if (fixed) {
-        accept_fixed(a, vector, false);
-    } else if (mode == DELIVERY_NMI) {
-        if (a->ops.nmi)
-            a->ops.nmi(a->ops.ctx);
-    } else {
+    /* A fixed IPI the APIC could not take (software-disabled) is lost
+     * here, not dropped for want of a destination. */
+    if (!receive_ipi(a, icr_low) && !fixed)
         drop_ipi(a, icr_low, destination);
-    }
 }
 
 /* ---- the timer (SDM 11.5.4) ---- */
@@ -981,6 +994,11 @@ void lapic_write_cr8(struct lapic *a, uint64_t cr8)
 bool lapic_accept(struct lapic *a, uint8_t vector, bool level_triggered)
 {
     return accept_fixed(a, vector, level_triggered);
+}
+
+bool lapic_receive_ipi(struct lapic *a, uint32_t icr_low)
+{
+    return receive_ipi(a, icr_low);
 }
 
 int lapic_pending_vector(const struct lapic *a)

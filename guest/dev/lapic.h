@@ -291,6 +291,15 @@ void lapic_write_cr8(struct lapic *a, uint64_t cr8);
  * software-disabled, or vector 0-15 (logged as "receive illegal vector"). */
 bool lapic_accept(struct lapic *a, uint8_t vector, bool level_triggered);
 
+/* An IPI whose destination the sender already resolved to this APIC (a
+ * paravirtual IPI hypercall): icr_low is ICR bits 31:0, of which the
+ * delivery mode and vector count.  Fixed and lowest-priority IPIs are
+ * accepted as lapic_accept() does (edge-triggered; an illegal vector logs
+ * "receive illegal vector" and is not delivered), NMIs go to ops.nmi.
+ * Returns whether the IPI was delivered: false for a disabled APIC, an
+ * illegal vector, or INIT, SIPI, SMI and the reserved delivery modes. */
+bool lapic_receive_ipi(struct lapic *a, uint32_t icr_low);
+
 /* The vector to deliver next: the highest vector in IRR whose priority
  * class (bits 7:4) is above PPR's (SDM 11.8.3.1, 11.8.4), or -1 for none
  * (also when the APIC is disabled).  Call lapic_update() first. */

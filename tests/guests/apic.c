@@ -410,6 +410,32 @@ static enum check_result self_ipi_with_if_set(const char **why)
     return check_result_of(taken && log_is(expected, 1));
 }
 
+/* keel's hypercall 10, KVM's paravirtual IPI: a bitmap of APIC IDs from a
+ * base.  The bit of this vCPU's ID delivers (once, as a fixed IPI would);
+ * a base above the ID or a bitmap without its bit reaches nobody, and
+ * the hypercall says how many vCPUs it reached. */
+static enum check_result pv_send_ipi(const char **why)
+{
+    delivery_reset();
+    uint32_t id = xapic_read(APIC_ID) >> APIC_ID_SHIFT;
+    uint32_t base = id - id % 32;
+    uint32_t reached_self = keel_kvm_send_ipi(1u << (id % 32), 0, base, V_BASIC);
+    uint32_t reached_base_above = keel_kvm_send_ipi(~0u, ~0u, id + 1, V_BASIC);
+    uint32_t reached_other_bits = keel_kvm_send_ipi(~(1u << (id % 32)), ~0u, base, V_BASIC);
+    sti();
+    bool taken = irq_wait_for(1);
+    irq_spin(IRQ_HOLD_POLLS);           /* a second delivery would show up now */
+    cli();
+    printf("apic: PV IPI reached %u (own bit), %u (base above), %u (other bits); "
+           "%u interrupts\n", reached_self, reached_base_above, reached_other_bits,
+           irq_log_count);
+    if (reached_self != 1 || reached_base_above || reached_other_bits)
+        *why = "wrong count of vCPUs reached";
+    static const uint8_t expected[] = { V_BASIC };
+    return check_result_of(taken && log_is(expected, 1) && reached_self == 1 &&
+                           !reached_base_above && !reached_other_bits);
+}
+
 /* In the handler: the vector in service, no longer requested, and edge
  * (an IPI is edge-triggered: SDM 11.6.1, trigger mode); after the EOI
  * nothing is in service. */
@@ -1163,6 +1189,8 @@ static const struct named_check checks[] = {
       tpr_and_ppr_idle },
     { "apic: PPR in a handler is max(TPR, in-service class)", NEEDS_NOTHING, ppr_in_handler },
     { "apic: self-IPI with IF=1 is taken once", NEEDS_NOTHING, self_ipi_with_if_set },
+    { "apic: KVM's PV send-IPI hypercall reaches the IDs its bitmap names", NEEDS_KEEL,
+      pv_send_ipi },
     { "apic: handler sees its vector in ISR, not IRR or TMR; EOI ends it", NEEDS_NOTHING,
       isr_irr_tmr_in_handler },
     { "apic: self-IPI with IF=0 waits in IRR, taken after the instruction after STI",

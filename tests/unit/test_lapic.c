@@ -921,6 +921,28 @@ TEST(illegal_vector_ipis_are_not_sent)
     CHECK_EQ_U(read_esr(&b), 0);
 }
 
+/* The receiving half alone, as a paravirtual IPI hypercall uses it. */
+TEST(receive_ipi_takes_fixed_and_nmi_refuses_the_rest)
+{
+    static struct bench b;
+    bench_init(&b);
+    software_enable(&b);
+    CHECK(lapic_receive_ipi(&b.a, 0xc000 | 0x51));             /* level bits: still edge */
+    CHECK(irr_has(&b, 0x51));
+    CHECK_EQ_U(rd(&b, TMR + 0x50), 0);
+    CHECK(lapic_receive_ipi(&b.a, DM_LOWEST | 0x52));
+    CHECK(irr_has(&b, 0x52));
+    CHECK(lapic_receive_ipi(&b.a, DM_NMI));
+    CHECK_EQ_U(b.nmis, 1);
+    CHECK(!lapic_receive_ipi(&b.a, DM_INIT));
+    CHECK(!lapic_receive_ipi(&b.a, 0x0e));                     /* illegal vector */
+    CHECK_EQ_U(read_esr(&b), ESR_RECEIVE_ILLEGAL);
+    CHECK_EQ_U(b.ndropped, 0);                                 /* no sender-side drop */
+    wr(&b, SVR, 0xff);                                         /* software-disabled */
+    CHECK(!lapic_receive_ipi(&b.a, 0x53));
+    CHECK(!irr_has(&b, 0x53));
+}
+
 TEST(x2apic_icr_and_self_ipi_register)
 {
     static struct bench b;

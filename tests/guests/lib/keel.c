@@ -60,3 +60,14 @@ uint32_t keel_reset_exit_stats(void)
 {
     return keel_hypercall(KEEL_HC_RESET_STATS, 0, 0).eax;
 }
+
+uint32_t keel_kvm_send_ipi(uint32_t bitmap_low, uint32_t bitmap_high, uint32_t min_apic_id,
+                           uint32_t icr_low)
+{
+    uint32_t eax = KEEL_HC_KVM_SEND_IPI;
+    __asm__ __volatile__("vmcall"
+                         : "+a"(eax)
+                         : "b"(bitmap_low), "c"(bitmap_high), "d"(min_apic_id), "S"(icr_low)
+                         : "memory");
+    return eax;
+}

@@ -20,6 +20,9 @@
  *                 an address the guest could not write itself
  *   4 reset statistics: this vCPU's exit counts and costs start again (the
  *                 reset call itself is the first exit counted); EAX = 0
+ *   10 KVM's send IPI: EBX, ECX = destination bitmap (low, high 32 bits in
+ *                 a 32-bit guest), EDX = the APIC ID of bit 0, ESI = ICR
+ *                 bits 31:0: EAX = how many vCPUs the IPI reached
  *   other:        EAX = all ones, and no fault
  * An exit is counted when it ends: the VMCALL asking is never in the answer.
  */
@@ -39,6 +42,7 @@ enum keel_hypercall {
     KEEL_HC_EXIT_COUNT = 2,
     KEEL_HC_EXIT_COST = 3,
     KEEL_HC_RESET_STATS = 4,
+    KEEL_HC_KVM_SEND_IPI = 10,  /* KVM's number and registers */
 };
 
 #define KEEL_HC_ABI_VERSION 2u
@@ -86,5 +90,8 @@ uint32_t keel_exit_count(uint32_t basic_exit_reason);
 uint32_t keel_exit_cost(uint32_t basic_exit_reason, struct keel_exit_cost *out);
 /* Hypercall 4: 0. */
 uint32_t keel_reset_exit_stats(void);
+/* Hypercall 10 (KVM's KVM_HC_SEND_IPI): the number of vCPUs reached. */
+uint32_t keel_kvm_send_ipi(uint32_t bitmap_low, uint32_t bitmap_high, uint32_t min_apic_id,
+                           uint32_t icr_low);
 
 #endif

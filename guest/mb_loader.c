@@ -6,7 +6,8 @@
  *
  * The image is untrusted: every field is read through image_has()-checked
  * offsets, and every address it asks for is checked against guest RAM and
- * keel's reserved low area before a single byte is copied.  What is copied is
+ * the ranges keel reserves (guest/mb_loader.h) before a single byte is
+ * copied.  What is copied is
  * described as load pieces (a file range, a guest range, the rest zeroed),
  * one per ELF PT_LOAD segment or one for an a.out-kludge image, so the range
  * rules live in one function.
@@ -261,6 +262,18 @@ struct load_piece {
     uint64_t mem_size;          /* bytes of RAM it fills; beyond file_size zeroed */
 };
 
+/* Guest-physical ranges no byte of the image may land in, and why. */
+struct reserved_range {
+    uint32_t start, end;
+    const char *why;
+};
+
+static const struct reserved_range reserved_ranges[] = {
+    { 0, MB_GUEST_IVT_END, "where keel writes the real-mode interrupt vector table" },
+    { MB_GUEST_LOW_MEM_END, MB_GUEST_HIGH_MEM_START,
+      "the EBDA, video memory and BIOS area (keel's ACPI tables and BIOS stubs)" },
+};
+
 static int check_piece(const struct load_piece *p, const struct image *img, uint64_t ram_size,
                        char *err, size_t errlen)
 {
@@ -285,11 +298,13 @@ static int check_piece(const struct load_piece *p, const struct image *img, uint
     if (end > ram_size)
         return fail(err, errlen, "%s [0x%llx, 0x%llx) lies outside the VM's %s of RAM",
                     p->what, (unsigned long long)p->gpa, (unsigned long long)end, ram_text);
-    if (p->gpa < MB_GUEST_INFO_END)
-        return fail(err, errlen, "%s [0x%llx, 0x%llx) overlaps [0, 0x%x), which keel keeps "
-                    "free (first 4 KiB) and for the boot information [0x%x, 0x%x)",
-                    p->what, (unsigned long long)p->gpa, (unsigned long long)end,
-                    MB_GUEST_INFO_END, MB_GUEST_INFO_START, MB_GUEST_INFO_END);
+    for (size_t i = 0; i < sizeof(reserved_ranges) / sizeof(reserved_ranges[0]); i++) {
+        const struct reserved_range *r = &reserved_ranges[i];
+        if (p->gpa < r->end && end > r->start)
+            return fail(err, errlen, "%s [0x%llx, 0x%llx) overlaps [0x%x, 0x%x), %s", p->what,
+                        (unsigned long long)p->gpa, (unsigned long long)end, r->start, r->end,
+                        r->why);
+    }
     return 0;
 }
 
@@ -564,24 +579,27 @@ int mb_guest_load(const void *image, size_t len, uint8_t *ram, uint64_t ram_size
 #define MMAP_TYPE_AVAILABLE     1
 #define MMAP_TYPE_RESERVED      2
 
-/* The PC memory layout the guest is told about: conventional memory up to
- * the extended BIOS data area, the EBDA, the BIOS area (where keel puts the
- * ACPI tables: guest/pc_machine.h), then the rest of RAM from 1 MiB.
- * [0xA0000, 0xE0000) (video memory, option ROMs) is left out of the map, as
- * real firmware does. */
-#define GUEST_LOW_MEM_END       0x9FC00u    /* 639 KiB */
+/* The PC memory layout the guest is told about (guest/mb_loader.h):
+ * conventional memory up to the extended BIOS data area, the EBDA, the BIOS
+ * area (where keel puts the ACPI tables: guest/pc_machine.h), then the rest
+ * of RAM from 1 MiB.  [0xA0000, 0xE0000) (video memory, option ROMs) is
+ * left out of the map, as real firmware does. */
 #define GUEST_EBDA_END          0xA0000u
 #define GUEST_BIOS_ROM_START    0xE0000u
-#define GUEST_HIGH_MEM_START    0x100000u
 #define GUEST_MMAP_ENTRIES      4
 
-/* Where each part of the information goes, all inside the boot-info area. */
+/* The boot information lives in conventional memory above the IVT's page;
+ * all of it is 32-bit addresses below 1 MiB, readable in real mode too. */
+#define INFO_AREA_START         MB_GUEST_IVT_END
+#define INFO_AREA_END           MB_GUEST_LOW_MEM_END
+#define INFO_ALIGN              8u
+
+/* Where each part of the information goes. */
 struct info_layout {
     uint32_t mbi;
     uint32_t mmap;
     uint32_t mods;
     uint32_t strings;
-    uint64_t end;
 };
 
 static void put_le(uint8_t *ram, uint64_t gpa, uint64_t v, unsigned size)
@@ -590,9 +608,14 @@ static void put_le(uint8_t *ram, uint64_t gpa, uint64_t v, unsigned size)
         ram[gpa + i] = (uint8_t)v;
 }
 
+static uint64_t align_up(uint64_t a, uint64_t align)
+{
+    return (a + align - 1) & ~(align - 1);
+}
+
 static uint64_t page_align_up(uint64_t a)
 {
-    return (a + MB_GUEST_PAGE_SIZE - 1) & ~(uint64_t)(MB_GUEST_PAGE_SIZE - 1);
+    return align_up(a, MB_GUEST_PAGE_SIZE);
 }
 
 static const char *or_empty(const char *s)
@@ -600,11 +623,20 @@ static const char *or_empty(const char *s)
     return s != NULL ? s : "";
 }
 
+static bool has_image(const struct mb_info_src *src)
+{
+    return src->image_start < src->image_end;
+}
+
 /* The guest-physical address module 0 goes to: the first page after both
- * the image and the boot-info area. */
+ * the image and 1 MiB.  Above 1 MiB, as GRUB places modules, so that low
+ * memory stays the image's and the information's; after the image, as
+ * QEMU's -kernel does, so a guest that takes the RAM above its image as
+ * free finds the modules at its start. */
 static uint64_t first_module_gpa(const struct mb_info_src *src)
 {
-    uint64_t after = src->image_end > MB_GUEST_INFO_END ? src->image_end : MB_GUEST_INFO_END;
+    uint64_t after = has_image(src) && src->image_end > MB_GUEST_HIGH_MEM_START
+                         ? src->image_end : MB_GUEST_HIGH_MEM_START;
     return page_align_up(after);
 }
 
@@ -626,28 +658,70 @@ static int check_modules_fit(uint64_t ram_size, const struct mb_info_src *src, c
     return 0;
 }
 
+/* Bytes the information takes: the structure, the memory map, the module
+ * array and every string.  Counting stops once it is past the area. */
+static uint64_t info_size(const struct mb_info_src *src)
+{
+    const uint64_t area = INFO_AREA_END - INFO_AREA_START;
+    uint64_t size = MBI_SIZE + GUEST_MMAP_ENTRIES * MMAP_ENTRY_BYTES +
+                    src->nmodules * MOD_ENTRY_BYTES;
+
+    size += strlen(or_empty(src->cmdline)) + 1;
+    size += strlen(or_empty(src->loader_name)) + 1;
+    for (size_t i = 0; i < src->nmodules && size <= area; i++)
+        size += strlen(or_empty(src->modules[i].string)) + 1;
+    return size;
+}
+
+/* Where the information goes: the first place in [0x1000, 0x9FC00) with
+ * room for size bytes that does not overlap the image.  The image counts as
+ * the whole of [image_start, image_end), gaps between segments included:
+ * that is the start of the area when the information fits below the image,
+ * else just after the image. */
+static int place_info(const struct mb_info_src *src, uint64_t size, uint32_t *base, char *err,
+                      size_t errlen)
+{
+    uint64_t below_end = INFO_AREA_END, after = INFO_AREA_START;
+
+    if (has_image(src)) {
+        below_end = src->image_start < INFO_AREA_START ? INFO_AREA_START
+                    : src->image_start < INFO_AREA_END ? src->image_start
+                                                       : INFO_AREA_END;
+        after = src->image_end < INFO_AREA_START ? INFO_AREA_START
+                : src->image_end < INFO_AREA_END ? align_up(src->image_end, INFO_ALIGN)
+                                                 : INFO_AREA_END;
+    }
+    if (size <= below_end - INFO_AREA_START) {
+        *base = INFO_AREA_START;
+        return 0;
+    }
+    if (after < INFO_AREA_END && size <= INFO_AREA_END - after) {
+        *base = (uint32_t)after;
+        return 0;
+    }
+    return fail(err, errlen, "the multiboot information (0x%llx bytes with the command line "
+                "and module strings) fits neither below the image in [0x%x, 0x%llx) nor "
+                "after it in [0x%llx, 0x%x)", (unsigned long long)size, INFO_AREA_START,
+                (unsigned long long)below_end, (unsigned long long)after, INFO_AREA_END);
+}
+
 static int plan_info(const struct mb_info_src *src, struct info_layout *lay, char *err,
                      size_t errlen)
 {
-    const uint64_t area = MB_GUEST_INFO_END - MB_GUEST_INFO_START;
+    const uint64_t area = INFO_AREA_END - INFO_AREA_START;
+    uint32_t base;
 
+    /* Refused before info_size(), so its sum cannot overflow. */
     if (src->nmodules > area / MOD_ENTRY_BYTES)
         return fail(err, errlen, "%zu modules are too many for the boot information",
                     src->nmodules);
-    lay->mbi = MB_GUEST_INFO_START;
+    uint64_t size = info_size(src);
+    if (place_info(src, size, &base, err, errlen) != 0)
+        return -1;
+    lay->mbi = base;
     lay->mmap = lay->mbi + MBI_SIZE;
     lay->mods = lay->mmap + GUEST_MMAP_ENTRIES * MMAP_ENTRY_BYTES;
     lay->strings = lay->mods + (uint32_t)(src->nmodules * MOD_ENTRY_BYTES);
-
-    uint64_t end = lay->strings;
-    end += strlen(or_empty(src->cmdline)) + 1;
-    end += strlen(or_empty(src->loader_name)) + 1;
-    for (size_t i = 0; i < src->nmodules && end <= MB_GUEST_INFO_END; i++)
-        end += strlen(or_empty(src->modules[i].string)) + 1;
-    lay->end = end;
-    if (end > MB_GUEST_INFO_END)
-        return fail(err, errlen, "the multiboot information (command line and module strings) "
-                    "does not fit in [0x%x, 0x%x)", MB_GUEST_INFO_START, MB_GUEST_INFO_END);
     return 0;
 }
 
@@ -676,10 +750,11 @@ static void write_mmap(uint8_t *ram, uint64_t ram_size, const struct info_layout
 {
     uint32_t gpa = lay->mmap;
 
-    put_mmap_entry(ram, &gpa, 0, GUEST_LOW_MEM_END, MMAP_TYPE_AVAILABLE);
-    put_mmap_entry(ram, &gpa, GUEST_LOW_MEM_END, GUEST_EBDA_END, MMAP_TYPE_RESERVED);
-    put_mmap_entry(ram, &gpa, GUEST_BIOS_ROM_START, GUEST_HIGH_MEM_START, MMAP_TYPE_RESERVED);
-    put_mmap_entry(ram, &gpa, GUEST_HIGH_MEM_START, ram_size, MMAP_TYPE_AVAILABLE);
+    put_mmap_entry(ram, &gpa, 0, MB_GUEST_LOW_MEM_END, MMAP_TYPE_AVAILABLE);
+    put_mmap_entry(ram, &gpa, MB_GUEST_LOW_MEM_END, GUEST_EBDA_END, MMAP_TYPE_RESERVED);
+    put_mmap_entry(ram, &gpa, GUEST_BIOS_ROM_START, MB_GUEST_HIGH_MEM_START,
+                   MMAP_TYPE_RESERVED);
+    put_mmap_entry(ram, &gpa, MB_GUEST_HIGH_MEM_START, ram_size, MMAP_TYPE_AVAILABLE);
     put_le(ram, lay->mbi + MBI_MMAP_LENGTH, gpa - lay->mmap, 4);
     put_le(ram, lay->mbi + MBI_MMAP_ADDR, lay->mmap, 4);
 }
@@ -712,9 +787,12 @@ int mb_guest_build_info(uint8_t *ram, uint64_t ram_size, const struct mb_info_sr
     struct info_layout lay = { 0 };
 
     /* mem_upper counts from 1 MiB, and every address in the structure is 32 bits. */
-    if (ram_size <= GUEST_HIGH_MEM_START || ram_size > 4 * GIB)
+    if (ram_size <= MB_GUEST_HIGH_MEM_START || ram_size > 4 * GIB)
         return fail(err, errlen, "guest RAM of 0x%llx bytes: multiboot needs more than 1 MiB "
                     "and at most 4 GiB", (unsigned long long)ram_size);
+    if (has_image(src) && src->image_end > ram_size)
+        return fail(err, errlen, "the image [0x%llx, 0x%llx) is not inside guest RAM",
+                    (unsigned long long)src->image_start, (unsigned long long)src->image_end);
     if (plan_info(src, &lay, err, errlen) != 0 ||
         check_modules_fit(ram_size, src, err, errlen) != 0)
         return -1;
@@ -722,8 +800,8 @@ int mb_guest_build_info(uint8_t *ram, uint64_t ram_size, const struct mb_info_sr
     memset(ram + lay.mbi, 0, MBI_SIZE);
     put_le(ram, lay.mbi + MBI_FLAGS, MBI_FLAG_MEM | MBI_FLAG_CMDLINE | MBI_FLAG_MODS |
                                      MBI_FLAG_MMAP | MBI_FLAG_LOADER_NAME, 4);
-    put_le(ram, lay.mbi + MBI_MEM_LOWER, GUEST_LOW_MEM_END / KIB, 4);
-    put_le(ram, lay.mbi + MBI_MEM_UPPER, (ram_size - GUEST_HIGH_MEM_START) / KIB, 4);
+    put_le(ram, lay.mbi + MBI_MEM_LOWER, MB_GUEST_LOW_MEM_END / KIB, 4);
+    put_le(ram, lay.mbi + MBI_MEM_UPPER, (ram_size - MB_GUEST_HIGH_MEM_START) / KIB, 4);
     write_mmap(ram, ram_size, &lay);
 
     uint32_t strings = lay.strings;

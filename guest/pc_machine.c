@@ -17,6 +17,7 @@
 #include "guest/dev/pit8254.h"
 #include "guest/dev/rtc_cmos.h"
 #include "guest/dev/uart16550.h"
+#include "guest/mb_loader.h"
 #include "guest/vcpu_intr.h"
 #include "kernel/log.h"
 
@@ -266,6 +267,17 @@ static const uint8_t bios_timer_stub[] = {
     0x58,                       /* pop ax */
     0xcf,                       /* iret */
 };
+
+/* What keel writes below 1 MiB lies in the ranges the multiboot loader
+ * keeps free of the guest's image (guest/mb_loader.h). */
+_Static_assert(IVT_ENTRIES * 4 <= MB_GUEST_IVT_END, "the IVT is outside the IVT's page");
+_Static_assert((BIOS_STUB_SEGMENT << 4) + BIOS_STUB_IRET_OFFSET >= MB_GUEST_LOW_MEM_END &&
+               (BIOS_STUB_SEGMENT << 4) + BIOS_STUB_TIMER_OFFSET + sizeof(bios_timer_stub) <=
+                   MB_GUEST_HIGH_MEM_START,
+               "the BIOS stubs are outside the BIOS area");
+_Static_assert(PC_ACPI_TABLES_GPA >= MB_GUEST_LOW_MEM_END &&
+               PC_ACPI_TABLES_GPA + PC_ACPI_TABLES_SIZE <= MB_GUEST_HIGH_MEM_START,
+               "the ACPI tables are outside the BIOS area");
 
 static void write_ivt(struct vm *vm)
 {

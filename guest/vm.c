@@ -247,6 +247,7 @@ static int load_guest(struct vm *vm, const struct boot_info *bi, uint32_t *entry
     struct mb_info_src src = {
         .cmdline = vm->config->cmdline,
         .loader_name = "keel",
+        .image_start = res.image_start,
         .image_end = res.image_end,
         .modules = mods,
         .nmodules = vm->config->nmodules,

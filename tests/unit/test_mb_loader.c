@@ -324,7 +324,7 @@ TEST(empty_segments_are_skipped)
     free(vm.ram);
 }
 
-TEST(segment_may_start_right_after_the_boot_area_and_end_at_ram_end)
+TEST(segments_may_fill_low_memory_and_end_at_ram_end)
 {
     static uint8_t img[IMG_MAX];
     struct elf_spec e = good_elf(32);
@@ -332,18 +332,50 @@ TEST(segment_may_start_right_after_the_boot_area_and_end_at_ram_end)
     struct mb_load_result res;
     char err[ERR_MAX];
 
-    e.segs[0].paddr = 0x80000;
-    e.entry = 0x80000;
+    /* Right after the IVT's page, right below the EBDA, at 1 MiB and at
+     * the very end of RAM: every byte of the free ranges is usable. */
+    e.nsegs = 4;
+    e.segs[0].paddr = 0x1000;
+    e.entry = 0x1000;
+    e.segs[1] = (struct seg){ ELF_PT_LOAD, 0x1800, 0, 0x9FC00 - 0x800, 0x800, 0x800 };
     e.segs[2].paddr = RAM_16M - 0x2400;
+    e.segs[3] = (struct seg){ ELF_PT_LOAD, 0x1000, 0, 0x100000, 0x100, 0x100 };
     build_elf(img, &e, 0x3);
     CHECK_EQ_I(load(img, GOOD_LEN, &vm, &res, err), 0);
     CHECK_STR(err, "");
-    CHECK_EQ_U(res.image_start, 0x80000);
+    CHECK_EQ_U(res.image_start, 0x1000);
     CHECK_EQ_U(res.image_end, RAM_16M);
-    CHECK_EQ_U(res.entry, 0x80000);
-    CHECK(memcmp(vm.ram + 0x80000, img + 0x1000, 0x800) == 0);
+    CHECK_EQ_U(res.entry, 0x1000);
+    CHECK(segment_landed(&vm, img, 0x1000, 0x1000, 0x800, 0x800));
+    CHECK(segment_landed(&vm, img, 0x1800, 0x9F400, 0x800, 0x800));
+    CHECK(segment_landed(&vm, img, 0x1000, 0x100000, 0x100, 0x100));
     CHECK_EQ_U(vm.ram[RAM_16M - 1], 0);
-    CHECK_EQ_U(vm.ram[0x7FFFF], RAM_FILL);
+    CHECK_EQ_U(vm.ram[0xFFF], RAM_FILL);
+    CHECK_EQ_U(vm.ram[0x9FC00], RAM_FILL);
+    CHECK_EQ_U(vm.ram[0xFFFFF], RAM_FILL);
+    free(vm.ram);
+}
+
+TEST(low_image_like_a_real_mode_test)
+{
+    /* One segment at 32 KiB with its bss, entered there: the shape of
+     * kvm-unit-tests' realmode test. */
+    static uint8_t img[IMG_MAX];
+    struct elf_spec e = {
+        .bits = 32, .entry = 0x8000, .phoff = 0x40, .phnum = -1, .nsegs = 1,
+        .segs = { { ELF_PT_LOAD, 0x1000, 0x8000, 0x8000, 0x1400, 0x286C } },
+    };
+    struct vm vm = new_vm(RAM_16M);
+    struct mb_load_result res;
+    char err[ERR_MAX];
+
+    build_elf(img, &e, 0);
+    CHECK_EQ_I(load(img, GOOD_LEN, &vm, &res, err), 0);
+    CHECK_STR(err, "");
+    CHECK_EQ_U(res.image_start, 0x8000);
+    CHECK_EQ_U(res.image_end, 0xA86C);
+    CHECK_EQ_U(res.entry, 0x8000);
+    CHECK(segment_landed(&vm, img, 0x1000, 0x8000, 0x1400, 0x286C));
     free(vm.ram);
 }
 
@@ -362,20 +394,40 @@ TEST(segment_outside_ram)
     EXPECT_REFUSED(e, "segment 0 [0xfffff000, 0x100000000) lies outside");
 }
 
-TEST(segment_in_low_or_boot_area)
-{
-    static const uint64_t addrs[] = { 0, 0x800, 0x1000, 0x9000, 0x7F000, 0x7F801 };
-    struct elf_spec e = good_elf(32);
-    char text[128];
+#define IVT_WHY  "where keel writes the real-mode interrupt vector table"
+#define BIOS_WHY "the EBDA, video memory and BIOS area (keel's ACPI tables and BIOS stubs)"
 
-    for (size_t i = 0; i < sizeof(addrs) / sizeof(addrs[0]); i++) {
-        e.segs[0].paddr = addrs[i];
-        e.entry = addrs[i];
-        snprintf(text, sizeof(text), "segment 0 [0x%llx, 0x%llx) overlaps [0, 0x80000), which "
-                 "keel keeps free (first 4 KiB) and for the boot information [0x1000, 0x80000)",
-                 (unsigned long long)addrs[i], (unsigned long long)addrs[i] + 0x800);
+TEST(segment_in_a_reserved_range)
+{
+    /* Segment 0 is 0x800 bytes long. */
+    static const struct {
+        uint64_t addr;
+        const char *range;
+    } cases[] = {
+        { 0, "[0x0, 0x1000), " IVT_WHY },
+        { 0x800, "[0x0, 0x1000), " IVT_WHY },
+        { 0xFFF, "[0x0, 0x1000), " IVT_WHY },
+        { 0x9F401, "[0x9fc00, 0x100000), " BIOS_WHY },
+        { 0x9FC00, "[0x9fc00, 0x100000), " BIOS_WHY },
+        { 0xE0000, "[0x9fc00, 0x100000), " BIOS_WHY },
+        { 0xFF801, "[0x9fc00, 0x100000), " BIOS_WHY },
+    };
+    struct elf_spec e = good_elf(32);
+    char text[192];
+
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        e.segs[0].paddr = cases[i].addr;
+        e.entry = cases[i].addr;
+        snprintf(text, sizeof(text), "segment 0 [0x%llx, 0x%llx) overlaps %s",
+                 (unsigned long long)cases[i].addr, (unsigned long long)cases[i].addr + 0x800,
+                 cases[i].range);
         EXPECT_REFUSED(e, text);
     }
+    /* A segment across the whole reserved range. */
+    e = good_elf(32);
+    e.segs[2].paddr = 0x9F000;
+    e.segs[2].memsz = 0x100000;
+    EXPECT_REFUSED(e, "segment 2 [0x9f000, 0x19f000) overlaps [0x9fc00, 0x100000), " BIOS_WHY);
 }
 
 TEST(filesz_above_memsz)
@@ -776,7 +828,9 @@ TEST(aout_kludge_checks)
     AOUT_REFUSED(0, 0x100040, 0x100000, 0x102000, 0x104000, 0xFFFFF, AOUT_LEN,
                  "a.out kludge: entry_addr 0xfffff is outside");
     AOUT_REFUSED(0, 0x40, 0, 0x2000, 0, 0x100, AOUT_LEN,
-                 "a.out-kludge image [0x0, 0x2000) overlaps [0, 0x80000)");
+                 "a.out-kludge image [0x0, 0x2000) overlaps [0x0, 0x1000), " IVT_WHY);
+    AOUT_REFUSED(0, 0xFF040, 0xFF000, 0x101000, 0, 0xFF000, AOUT_LEN,
+                 "a.out-kludge image [0xff000, 0x101000) overlaps [0x9fc00, 0x100000)");
     AOUT_REFUSED(0, 0xFFFFF040, 0xFFFFF000, 0, 0, 0xFFFFF000, AOUT_LEN,
                  "a.out-kludge image [0xfffff000, 0x100002000) lies outside the VM's 16 MiB");
     AOUT_REFUSED(0, 0x100040, 0x100000, 0x102000, 0xFFFFFFFF, 0x100000, AOUT_LEN,
@@ -817,22 +871,48 @@ static uint32_t rng(void)
     return rng_state;
 }
 
-/* Random damage to the headers of good images.  Whatever the loader makes of
- * it, it must not read or write out of bounds (ASan), it must leave RAM alone
- * when it refuses, and what it accepts must lie inside RAM above 0x80000. */
+/* The ranges no image byte may land in still hold RAM_FILL. */
+static bool reserved_ranges_untouched(const struct vm *vm)
+{
+    for (uint64_t a = 0; a < 0x1000; a++) {
+        if (vm->ram[a] != RAM_FILL)
+            return false;
+    }
+    for (uint64_t a = 0x9FC00; a < 0x100000; a++) {
+        if (vm->ram[a] != RAM_FILL)
+            return false;
+    }
+    return true;
+}
+
+static bool info_is_sane(const struct vm *vm, const struct mb_load_result *res);
+
+/* Random damage to the headers of good images, loaded at 1 MiB or, like a
+ * real-mode test, at 32 KiB.  Whatever the loader makes of it, it must not
+ * read or write out of bounds (ASan), it must leave RAM alone when it
+ * refuses; what it accepts must lie inside RAM and leave keel's reserved
+ * ranges alone, and the multiboot information built for it must be sane
+ * (info_is_sane). */
 TEST(damaged_headers)
 {
     static uint8_t good[IMG_MAX], img[IMG_MAX];
     struct vm vm = new_vm(8u << 20);
     struct mb_load_result res;
     char err[ERR_MAX];
-    int accepted = 0, refused = 0, bad = 0;
+    int accepted = 0, accepted_low = 0, refused = 0, bad = 0;
 
-    for (int round = 0; round < 1200; round++) {
-        int kind = round % 3;
+    for (int round = 0; round < 1600; round++) {
+        int kind = round % 4;
         size_t len = kind == 2 ? AOUT_LEN : GOOD_LEN;
         if (kind == 2) {
             build_aout(good, 0, 0x102000, 0x104000, 0x100100);
+        } else if (kind == 3) {
+            struct elf_spec e = {
+                .bits = 32, .entry = 0x8000, .phoff = 0x40, .phnum = -1, .nsegs = 2,
+                .segs = { { ELF_PT_LOAD, 0x1000, 0x8000, 0x8000, 0x800, 0x800 },
+                          { ELF_PT_LOAD, 0x2000, 0xA000, 0xA000, 0x400, 0x2400 } },
+            };
+            build_elf(good, &e, 0);
         } else {
             struct elf_spec e = good_elf(kind == 0 ? 32 : 64);
             build_elf(good, &e, 0x3);
@@ -856,14 +936,17 @@ TEST(damaged_headers)
             continue;
         }
         accepted++;
-        if (res.image_start < 0x80000 || res.image_end > vm.size ||
+        accepted_low += res.image_start < 0x100000;
+        if (res.image_start < 0x1000 || res.image_end > vm.size ||
             res.image_start >= res.image_end || res.entry < res.image_start ||
-            res.entry >= res.image_end)
+            res.entry >= res.image_end || !reserved_ranges_untouched(&vm) ||
+            !info_is_sane(&vm, &res))
             bad++;
         memset(vm.ram, RAM_FILL, vm.size);
     }
     CHECK_EQ_I(bad, 0);
     CHECK(accepted > 50);       /* the damage is not all fatal... */
+    CHECK(accepted_low > 20);   /* ...images below 1 MiB among them... */
     CHECK(refused > 300);       /* ...and not all harmless */
     free(vm.ram);
 }
@@ -871,18 +954,32 @@ TEST(damaged_headers)
 /* ------------------------------------------------------------------------ */
 /* The multiboot information, read back as a guest reads it                 */
 
+/* Conventional memory, where the information must lie. */
 #define INFO_START 0x1000
-#define INFO_END   0x80000
+#define INFO_END   0x9FC00
 
 struct guest_view {
     const uint8_t *ram;
     uint64_t size;
     int faults;                 /* addresses outside the info area, strings unterminated */
+    uint64_t image_start, image_end;    /* where the information must not be */
 };
+
+static struct guest_view view_of(const struct vm *vm, const struct mb_info_src *src)
+{
+    return (struct guest_view){ vm->ram, vm->size, 0, src->image_start, src->image_end };
+}
+
+/* May the information hold [gpa, gpa + n)? */
+static bool in_info(const struct guest_view *g, uint64_t gpa, uint64_t n)
+{
+    return gpa >= INFO_START && gpa + n <= INFO_END &&
+           !(gpa < g->image_end && gpa + n > g->image_start);
+}
 
 static uint32_t g32(struct guest_view *g, uint64_t gpa)
 {
-    if (gpa < INFO_START || gpa + 4 > INFO_END) {
+    if (!in_info(g, gpa, 4)) {
         g->faults++;
         return 0;
     }
@@ -891,7 +988,7 @@ static uint32_t g32(struct guest_view *g, uint64_t gpa)
 
 static uint64_t g64(struct guest_view *g, uint64_t gpa)
 {
-    if (gpa < INFO_START || gpa + 8 > INFO_END) {
+    if (!in_info(g, gpa, 8)) {
         g->faults++;
         return 0;
     }
@@ -901,8 +998,9 @@ static uint64_t g64(struct guest_view *g, uint64_t gpa)
 /* A string inside the info area, or "<bad>". */
 static const char *gstr(struct guest_view *g, uint32_t gpa)
 {
-    if (gpa < INFO_START || gpa >= INFO_END ||
-        memchr(g->ram + gpa, 0, INFO_END - gpa) == NULL) {
+    const uint8_t *nul = gpa >= INFO_START && gpa < INFO_END
+                             ? memchr(g->ram + gpa, 0, INFO_END - gpa) : NULL;
+    if (nul == NULL || !in_info(g, gpa, (uint64_t)(nul - (g->ram + gpa)) + 1)) {
         g->faults++;
         return "<bad>";
     }
@@ -954,6 +1052,43 @@ static uint32_t read_modules(struct guest_view *g, uint32_t mbi, struct decoded_
     return count;
 }
 
+/* The information built for a loaded image, read back as a guest reads
+ * it: everything it points to lies in conventional memory outside the
+ * image (guest_view), the module is page-aligned after both the image and
+ * 1 MiB, and the image is intact.  Refusing is sane too, with a message
+ * and the image left alone. */
+static bool info_is_sane(const struct vm *vm, const struct mb_load_result *res)
+{
+    static const uint8_t module[] = "NR_CPUS=1\n";
+    static uint8_t image_copy[8u << 20];
+    struct mb_module_src mods[] = { { module, sizeof(module), "env" } };
+    struct mb_info_src src = { .cmdline = "realmode.flat", .loader_name = "keel",
+                               .image_start = res->image_start, .image_end = res->image_end,
+                               .modules = mods, .nmodules = 1 };
+    uint64_t span = res->image_end - res->image_start;
+    char err[ERR_MAX] = "";
+    uint32_t mbi;
+
+    memcpy(image_copy, vm->ram + res->image_start, span);
+    int r = mb_guest_build_info(vm->ram, vm->size, &src, &mbi, err, sizeof(err));
+    bool image_intact = memcmp(image_copy, vm->ram + res->image_start, span) == 0;
+    if (r != 0)
+        return err[0] != '\0' && image_intact;
+
+    struct guest_view g = view_of(vm, &src);
+    struct decoded_module m[1];
+    struct mmap_entry mm[8];
+    uint64_t first_free = res->image_end > 0x100000 ? res->image_end : 0x100000;
+    bool ok = image_intact && read_modules(&g, mbi, m, 1) == 1 &&
+              read_mmap(&g, mbi, mm, 8) == 4 &&
+              strcmp(gstr(&g, g32(&g, mbi + 16)), "realmode.flat") == 0 &&
+              strcmp(gstr(&g, g32(&g, mbi + 64)), "keel") == 0 &&
+              m[0].start >= first_free && m[0].start % 0x1000 == 0 &&
+              m[0].end == m[0].start + sizeof(module) && m[0].end <= vm->size &&
+              memcmp(vm->ram + m[0].start, module, sizeof(module)) == 0 && g.faults == 0;
+    return ok;
+}
+
 TEST(info_decodes_back)
 {
     static uint8_t mod0[] = "hello";
@@ -965,6 +1100,7 @@ TEST(info_decodes_back)
     struct mb_info_src src = {
         .cmdline = "console=ttyS0 x=\"y z\"",
         .loader_name = "keel",
+        .image_start = 0x100000,
         .image_end = 0x123456,
         .modules = mods,
         .nmodules = 2,
@@ -977,8 +1113,8 @@ TEST(info_decodes_back)
     CHECK_EQ_I(mb_guest_build_info(vm.ram, vm.size, &src, &mbi, err, sizeof(err)), 0);
     CHECK_STR(err, "");
 
-    struct guest_view g = { vm.ram, vm.size, 0 };
-    CHECK(mbi >= INFO_START && mbi + 116 <= INFO_END);
+    struct guest_view g = view_of(&vm, &src);
+    CHECK_EQ_U(mbi, 0x1000);                        /* the start of conventional memory */
     CHECK_EQ_U(mbi % 4, 0);
     uint32_t flags = g32(&g, mbi);
     CHECK_EQ_U(flags, (1u << 0) | (1u << 2) | (1u << 3) | (1u << 6) | (1u << 9));
@@ -1039,13 +1175,13 @@ TEST(info_decodes_back)
 
 TEST(info_without_modules_or_strings)
 {
-    struct mb_info_src src = { .image_end = 0x200000 };
+    struct mb_info_src src = { .image_start = 0x100000, .image_end = 0x200000 };
     struct vm vm = new_vm(2u << 20);
     char err[ERR_MAX];
     uint32_t mbi;
 
     CHECK_EQ_I(mb_guest_build_info(vm.ram, vm.size, &src, &mbi, err, sizeof(err)), 0);
-    struct guest_view g = { vm.ram, vm.size, 0 };
+    struct guest_view g = view_of(&vm, &src);
     struct decoded_module m[1];
     struct mmap_entry mm[8];
     CHECK_EQ_U(read_modules(&g, mbi, m, 1), 0);
@@ -1058,33 +1194,46 @@ TEST(info_without_modules_or_strings)
     free(vm.ram);
 }
 
-TEST(modules_go_above_the_boot_area_and_may_fill_ram)
+TEST(modules_go_above_1mib_and_may_fill_ram)
 {
     static uint8_t bytes[0x3000];
     struct mb_module_src mods[] = { { bytes, 0x1000, "a" }, { bytes, 0, "empty" },
                                     { bytes, 0x3000, "b" } };
-    /* No image end (0): the modules still start above the boot-info area. */
-    struct mb_info_src src = { .cmdline = "", .loader_name = "keel", .image_end = 0,
-                               .modules = mods, .nmodules = 3 };
+    /* No image (start = end): the modules start at 1 MiB. */
+    struct mb_info_src src = { .cmdline = "", .loader_name = "keel", .modules = mods,
+                               .nmodules = 3 };
     struct vm vm = new_vm(2u << 20);
     char err[ERR_MAX];
     uint32_t mbi;
 
     fill_pattern(bytes, sizeof(bytes));
     CHECK_EQ_I(mb_guest_build_info(vm.ram, vm.size, &src, &mbi, err, sizeof(err)), 0);
-    struct guest_view g = { vm.ram, vm.size, 0 };
+    struct guest_view g = view_of(&vm, &src);
     struct decoded_module m[3];
     CHECK_EQ_U(read_modules(&g, mbi, m, 3), 3);
-    CHECK_EQ_U(m[0].start, 0x80000);
-    CHECK_EQ_U(m[1].start, 0x81000);
-    CHECK_EQ_U(m[1].end, 0x81000);
+    CHECK_EQ_U(m[0].start, 0x100000);
+    CHECK_EQ_U(m[1].start, 0x101000);
+    CHECK_EQ_U(m[1].end, 0x101000);
     CHECK_STR(m[1].string, "empty");
-    CHECK_EQ_U(m[2].start, 0x81000);
-    CHECK_EQ_U(m[2].end, 0x84000);
+    CHECK_EQ_U(m[2].start, 0x101000);
+    CHECK_EQ_U(m[2].end, 0x104000);
+    CHECK_EQ_I(g.faults, 0);
+    free(vm.ram);
+
+    /* An image below 1 MiB: the modules still start at 1 MiB, not after it. */
+    src.image_start = 0x8000;
+    src.image_end = 0xA86C;
+    vm = new_vm(2u << 20);
+    CHECK_EQ_I(mb_guest_build_info(vm.ram, vm.size, &src, &mbi, err, sizeof(err)), 0);
+    g = view_of(&vm, &src);
+    CHECK_EQ_U(read_modules(&g, mbi, m, 3), 3);
+    CHECK_EQ_U(m[0].start, 0x100000);
+    CHECK_EQ_U(m[2].end, 0x104000);
     CHECK_EQ_I(g.faults, 0);
     free(vm.ram);
 
     /* A module that ends exactly at the end of RAM fits; one byte more does not. */
+    src.image_start = 0x100000;
     src.image_end = (2u << 20) - 0x4000;
     vm = new_vm(2u << 20);
     CHECK_EQ_I(mb_guest_build_info(vm.ram, vm.size, &src, &mbi, err, sizeof(err)), 0);
@@ -1099,13 +1248,22 @@ TEST(module_past_ram_is_refused_before_anything_is_written)
 {
     static uint8_t bytes[16];
     struct mb_module_src mods[] = { { bytes, 16, "a" } };
-    struct mb_info_src src = { .image_end = 0x300000, .modules = mods, .nmodules = 1 };
+    struct mb_info_src src = { .image_start = 0x100000, .image_end = 0x1FF800, .modules = mods,
+                               .nmodules = 1 };
     struct vm vm = new_vm(2u << 20);
     char err[ERR_MAX];
     uint32_t mbi;
 
     CHECK_EQ_I(mb_guest_build_info(vm.ram, vm.size, &src, &mbi, err, sizeof(err)), -1);
-    CHECK_STR(err, "module 0 (0x10 bytes at 0x300000) does not fit in the VM's 2 MiB of RAM");
+    CHECK_STR(err, "module 0 (0x10 bytes at 0x200000) does not fit in the VM's 2 MiB of RAM");
+    CHECK(ram_untouched(&vm));
+
+    /* An image said to end past RAM is the caller's mistake: refused too. */
+    src.image_end = 0x300000;
+    CHECK_EQ_I(mb_guest_build_info(vm.ram, vm.size, &src, &mbi, err, sizeof(err)), -1);
+    CHECK_STR(err, "the image [0x100000, 0x300000) is not inside guest RAM");
+    src.image_end = UINT64_MAX;
+    CHECK_EQ_I(mb_guest_build_info(vm.ram, vm.size, &src, &mbi, err, sizeof(err)), -1);
     CHECK(ram_untouched(&vm));
     free(vm.ram);
 }
@@ -1114,7 +1272,8 @@ TEST(info_area_overflow)
 {
     size_t big = INFO_END - INFO_START;
     char *cmdline = malloc(big);
-    struct mb_info_src src = { .cmdline = cmdline, .loader_name = "keel", .image_end = 0x100000 };
+    struct mb_info_src src = { .cmdline = cmdline, .loader_name = "keel",
+                               .image_start = 0x100000, .image_end = 0x101000 };
     struct vm vm = new_vm(RAM_16M);
     char err[ERR_MAX];
     uint32_t mbi;
@@ -1124,7 +1283,7 @@ TEST(info_area_overflow)
     memset(cmdline, 'c', room - 1);
     cmdline[room - 1] = '\0';
     CHECK_EQ_I(mb_guest_build_info(vm.ram, vm.size, &src, &mbi, err, sizeof(err)), 0);
-    struct guest_view g = { vm.ram, vm.size, 0 };
+    struct guest_view g = view_of(&vm, &src);
     CHECK_EQ_U(strlen(gstr(&g, g32(&g, mbi + 16))), room - 1);
     CHECK_EQ_I(g.faults, 0);
     CHECK_EQ_U(vm.ram[INFO_END], RAM_FILL);
@@ -1134,11 +1293,76 @@ TEST(info_area_overflow)
     memset(cmdline, 'c', room);
     cmdline[room] = '\0';
     CHECK_EQ_I(mb_guest_build_info(vm.ram, vm.size, &src, &mbi, err, sizeof(err)), -1);
-    CHECK_STR(err, "the multiboot information (command line and module strings) does not fit "
-                   "in [0x1000, 0x80000)");
+    CHECK_STR(err, "the multiboot information (0x9ec01 bytes with the command line and module "
+                   "strings) fits neither below the image in [0x1000, 0x9fc00) nor after it in "
+                   "[0x9fc00, 0x9fc00)");
     CHECK(ram_untouched(&vm));
     free(vm.ram);
     free(cmdline);
+}
+
+/* Builds the information with a command line of cmdline_len bytes for an
+ * image at [start, end); returns where it went, or 0 when it was refused. */
+static uint32_t info_at(uint64_t start, uint64_t end, size_t cmdline_len, char *err)
+{
+    static char cmdline[INFO_END];
+    struct mb_info_src src = { .cmdline = cmdline, .loader_name = "", .image_start = start,
+                               .image_end = end };
+    struct vm vm = new_vm(2u << 20);
+    uint32_t mbi = 0;
+
+    memset(cmdline, 'c', cmdline_len);
+    cmdline[cmdline_len] = '\0';
+    err[0] = '\0';
+    int r = mb_guest_build_info(vm.ram, vm.size, &src, &mbi, err, ERR_MAX);
+    struct guest_view g = view_of(&vm, &src);
+    if (r == 0 && (strlen(gstr(&g, g32(&g, mbi + 16))) != cmdline_len || g.faults != 0))
+        UNIT_FAIL("image [0x%llx, 0x%llx): info at 0x%x overlaps it or is out of place",
+                  (unsigned long long)start, (unsigned long long)end, mbi);
+    /* Nothing written over the image itself. */
+    for (uint64_t a = start; a < end && a < vm.size; a++) {
+        if (vm.ram[a] != RAM_FILL) {
+            UNIT_FAIL("image [0x%llx, 0x%llx): byte 0x%llx written", (unsigned long long)start,
+                      (unsigned long long)end, (unsigned long long)a);
+            break;
+        }
+    }
+    free(vm.ram);
+    return r == 0 ? mbi : 0;
+}
+
+/* 120 + 96 bytes, the command line and its NUL, the empty loader name's NUL. */
+#define INFO_BYTES(cmdline_len) (120 + 96 + (cmdline_len) + 2)
+
+TEST(info_goes_below_the_image_or_after_it)
+{
+    char err[ERR_MAX];
+
+    /* kvm-unit-tests' realmode test: at 32 KiB, with room below. */
+    CHECK_EQ_U(info_at(0x8000, 0xA86C, 100, err), 0x1000);
+    /* Exactly room below, then one byte too few: after the image, 8-aligned. */
+    CHECK_EQ_U(info_at(0x2000, 0x3000, 0x1000 - INFO_BYTES(0), err), 0x1000);
+    CHECK_EQ_U(info_at(0x2000, 0x3001, 0x1000 - INFO_BYTES(0) + 1, err), 0x3008);
+    /* No room below at all. */
+    CHECK_EQ_U(info_at(0x1000, 0x9000, 10, err), 0x9000);
+    /* Room neither below nor after: refused, saying where it looked. */
+    CHECK_EQ_U(info_at(0x1000, 0x9FC00 - 0x80, 10, err), 0);
+    CHECK_STR(err, "the multiboot information (0xe4 bytes with the command line and module "
+                   "strings) fits neither below the image in [0x1000, 0x1000) nor after it in "
+                   "[0x9fb80, 0x9fc00)");
+    /* Ending right at the EBDA, it just fits; one byte later (8-aligned) it does not. */
+    CHECK_EQ_U(INFO_BYTES(14) % 8, 0);
+    CHECK_EQ_U(info_at(0x1000, 0x9FC00 - INFO_BYTES(14), 14, err), 0x9FC00 - INFO_BYTES(14));
+    CHECK_EQ_U(info_at(0x1000, 0x9FC00 - INFO_BYTES(14) + 1, 14, err), 0);
+    /* At or above 1 MiB the whole of conventional memory is free. */
+    CHECK_EQ_U(info_at(0x100000, 0x180000, 0x9EC00 - INFO_BYTES(0), err), 0x1000);
+    /* The image counts as one span, gaps included: segments at 8 KiB and 1 MiB
+     * leave 4 KiB below them. */
+    CHECK_EQ_U(info_at(0x2000, 0x180000, 100, err), 0x1000);
+    CHECK_EQ_U(info_at(0x2000, 0x180000, 0x1000, err), 0);
+    CHECK_STR(err, "the multiboot information (0x10da bytes with the command line and module "
+                   "strings) fits neither below the image in [0x1000, 0x2000) nor after it in "
+                   "[0x9fc00, 0x9fc00)");
 }
 
 TEST(many_modules)
@@ -1147,8 +1371,9 @@ TEST(many_modules)
     static struct mb_module_src mods[N];
     static char strings[N][16];
     static uint8_t byte = 0x5A;
-    struct mb_info_src src = { .cmdline = "x", .loader_name = "keel", .image_end = 0x100000,
-                               .modules = mods, .nmodules = N };
+    /* A low image: the information below it, the modules from 1 MiB. */
+    struct mb_info_src src = { .cmdline = "x", .loader_name = "keel", .image_start = 0x8000,
+                               .image_end = 0x10000, .modules = mods, .nmodules = N };
     struct vm vm = new_vm(RAM_16M);
     char err[ERR_MAX];
     uint32_t mbi;
@@ -1158,7 +1383,7 @@ TEST(many_modules)
         mods[i] = (struct mb_module_src){ &byte, 1, strings[i] };
     }
     CHECK_EQ_I(mb_guest_build_info(vm.ram, vm.size, &src, &mbi, err, sizeof(err)), 0);
-    struct guest_view g = { vm.ram, vm.size, 0 };
+    struct guest_view g = view_of(&vm, &src);
     static struct decoded_module m[N];
     CHECK_EQ_U(read_modules(&g, mbi, m, N), N);
     int wrong = 0;
@@ -1178,7 +1403,7 @@ TEST(many_modules)
     src.nmodules = too_many;
     vm = new_vm(RAM_16M);
     CHECK_EQ_I(mb_guest_build_info(vm.ram, vm.size, &src, &mbi, err, sizeof(err)), -1);
-    CHECK_STR(err, "32513 modules are too many for the boot information");
+    CHECK_STR(err, "40641 modules are too many for the boot information");
     CHECK(ram_untouched(&vm));
     free(vm.ram);
     free(empty);
@@ -1186,7 +1411,7 @@ TEST(many_modules)
 
 TEST(ram_size_limits)
 {
-    struct mb_info_src src = { .image_end = 0x100000 };
+    struct mb_info_src src = { .image_start = 0x100000, .image_end = 0x101000 };
     char err[ERR_MAX];
     uint32_t mbi;
 
@@ -1212,10 +1437,11 @@ TEST(load_then_boot_info)
     CHECK_EQ_I(load(img, GOOD_LEN, &vm, &res, err), 0);
     struct mb_module_src mods[] = { { module, sizeof(module), "env" } };
     struct mb_info_src src = { .cmdline = "arg1 arg2", .loader_name = "keel",
-                               .image_end = res.image_end, .modules = mods, .nmodules = 1 };
+                               .image_start = res.image_start, .image_end = res.image_end,
+                               .modules = mods, .nmodules = 1 };
     CHECK_EQ_I(mb_guest_build_info(vm.ram, vm.size, &src, &mbi, err, sizeof(err)), 0);
 
-    struct guest_view g = { vm.ram, vm.size, 0 };
+    struct guest_view g = view_of(&vm, &src);
     struct decoded_module m[1];
     CHECK_EQ_U(read_modules(&g, mbi, m, 1), 1);
     CHECK_EQ_U(m[0].start, 0x303000);

@@ -39,6 +39,12 @@ GUEST_NASMFLAGS := -f elf32 -g -F dwarf
 GUEST_LDFLAGS := -m elf_i386 -nostdlib -static -z max-page-size=0x1000 \
                  -T $(GUEST_DIR)/lib/guest.ld
 
+# Guests that load elsewhere than at 1 MiB: GUEST_LOAD_ADDR_name := ADDRESS.
+# lowmem loads in conventional memory, as kvm-unit-tests' realmode does (at
+# 32 KiB), and runs real mode; at 48 KiB, above the page at 0x9000 where
+# QEMU's -kernel puts the multiboot information, so it runs bare too.
+GUEST_LOAD_ADDR_lowmem := 0xC000
+
 GUEST_SRCS     := $(wildcard $(GUEST_DIR)/*.c)
 GUEST_ELFS     := $(patsubst $(GUEST_DIR)/%.c,$(BUILD)/guests/%.elf,$(GUEST_SRCS))
 GUEST_MAIN_OBJS := $(patsubst $(GUEST_DIR)/%.c,$(GUEST_OBJ)/%.o,$(GUEST_SRCS))
@@ -50,13 +56,24 @@ GUEST_LIB_OBJS := $(GUEST_LIB_ASM_OBJS) $(GUEST_LIB_C_OBJS)
 GUEST_DEPS     := $(GUEST_MAIN_OBJS:.o=.d) $(GUEST_LIB_C_OBJS:.o=.d) \
                   $(GUEST_LIB_ASM_OBJS:.o=.d)
 
+# lowmem's module: 10000 bytes (not a whole number of pages), byte i =
+# (7i + 3) mod 256, which the guest checks.
+GUEST_DATA := $(BUILD)/guests/lowmem.mod
+
 .PHONY: guests
-guests: $(GUEST_ELFS)
+guests: $(GUEST_ELFS) $(GUEST_DATA)
+
+$(BUILD)/guests/lowmem.mod: $(GUESTS_MK)
+	@mkdir -p $(dir $@)
+	@echo "  GEN     $@"
+	$(Q)python3 -c 'import sys; sys.stdout.buffer.write(bytes((7 * i + 3) % 256 for i in range(10000)))' >$@
 
 $(GUEST_ELFS): $(BUILD)/guests/%.elf: $(GUEST_OBJ)/%.o $(GUEST_LIB_OBJS) \
                $(GUEST_DIR)/lib/guest.ld $(GUESTS_MK)
 	@echo "  LD      $@"
-	$(Q)$(GUEST_LD) $(GUEST_LDFLAGS) -o $@ $< $(GUEST_LIB_OBJS)
+	$(Q)$(GUEST_LD) $(GUEST_LDFLAGS) \
+	    $(if $(GUEST_LOAD_ADDR_$*),--defsym=GUEST_LOAD_ADDR=$(GUEST_LOAD_ADDR_$*)) \
+	    -o $@ $< $(GUEST_LIB_OBJS)
 	$(Q)if command -v grub-file >/dev/null && ! grub-file --is-x86-multiboot $@; then \
 	    echo "$@: not a multiboot v1 image (grub-file)" >&2; rm -f $@; exit 1; fi
 

@@ -6,7 +6,8 @@
  *
  * Expected under keel with shadow paging: expect=unhandled.  (Under EPT with
  * unrestricted guest the CPU would enter real mode and run this 32-bit code
- * as 16-bit code: do not run it there.)  Not meant to run bare.
+ * as 16-bit code: do not run it there; lowmem runs real mode properly.)  Not
+ * meant to run bare.
  */
 #include <stdint.h>
 

@@ -7,10 +7,9 @@
  * The image is untrusted: every field is read through image_has()-checked
  * offsets, and every address it asks for is checked against guest RAM and
  * the ranges keel reserves (guest/mb_loader.h) before a single byte is
- * copied.  What is copied is
- * described as load pieces (a file range, a guest range, the rest zeroed),
- * one per ELF PT_LOAD segment or one for an a.out-kludge image, so the range
- * rules live in one function.
+ * copied.  What is copied is described as load pieces (a file range, a
+ * guest range, the rest zeroed), one per ELF PT_LOAD segment or one for an
+ * a.out-kludge image, so the range rules live in one function.
  */
 #include "guest/mb_loader.h"
 

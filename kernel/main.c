@@ -5,6 +5,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "arch/x86/fpu.h"
 #include "arch/x86/gdt.h"
 #include "arch/x86/pic.h"
 #include "arch/x86/traps.h"
@@ -149,6 +150,7 @@ void keel_main(uint32_t magic, uint32_t mbi_phys)
         keel_finish(false, "no usable VT-x: %s", vmx_unsupported_reason(&caps));
     pic_mask_all();
     pr_info("TSC: %u kHz (measured against the PIT)", tsc_calibrate());
+    fpu_init();
     if (!vmx_enable(&caps))
         keel_finish(false, "cannot enter VMX operation");
     size_t configured = vms_create(&boot_info);

@@ -7,6 +7,7 @@
 #include <stddef.h>
 
 #include "arch/x86/cpu.h"
+#include "arch/x86/fpu.h"
 #include "arch/x86/msr.h"
 #include "guest/vcpu.h"
 #include "kernel/log.h"
@@ -69,16 +70,26 @@ static void load_syscall_msrs(const struct guest_syscall_msrs *m)
  * is: after VMCLEAR it is not, whatever current_vcpu says. */
 void vmx_vcpu_load(struct vcpu *v)
 {
-    if (current_vcpu && current_vcpu != v)
-        save_syscall_msrs(&to_vmx(current_vcpu)->syscall_msrs);
+    struct vcpu_vmx *out = current_vcpu && current_vcpu != v ? to_vmx(current_vcpu) : NULL;
+    if (out)
+        save_syscall_msrs(&out->syscall_msrs);
     vmcs_load(to_vmx(v)->vmcs_phys);
     if (current_vcpu != v) {
-        load_syscall_msrs(&to_vmx(v)->syscall_msrs);
-        /* XCR0 is not switched by VM entry either (SDM vol. 1 13.3). */
-        if (read_cr4() & CR4_OSXSAVE)
-            xsetbv(0, to_vmx(v)->xcr0);
+        struct vcpu_vmx *in = to_vmx(v);
+        load_syscall_msrs(&in->syscall_msrs);
+        /* Neither the x87/SSE/AVX registers nor XCR0 are switched by VM
+         * entry and exit (SDM vol. 3C 27.3, 28.5). */
+        fpu_switch(out ? out->fpu_area : NULL, in->fpu_area, in->xcr0);
     }
     current_vcpu = v;
+}
+
+/* v's state on the CPU is to be dropped, not saved (a reset): the next
+ * vmx_vcpu_load() loads all of it from v's fields. */
+void vmx_vcpu_forget(struct vcpu *v)
+{
+    if (current_vcpu == v)
+        current_vcpu = NULL;
 }
 
 void vmx_vcpu_activate(struct vcpu *v)

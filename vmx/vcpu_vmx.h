@@ -52,6 +52,7 @@ struct vcpu_vmx {
     uint64_t guest_rip;
 
     uint64_t xcr0;
+    void *fpu_area;             /* x87/SSE/AVX registers while another vCPU runs */
     struct guest_syscall_msrs syscall_msrs;
     struct cpuid_cache_entry cpuid_cache[CPUID_CACHE_SIZE];   /* vmx/exit_misc.c */
 
@@ -94,6 +95,7 @@ int vcpu_arch_create(struct vcpu *v, uint32_t eip);
 /* vmx/vcpu_vmx.c */
 void vmx_vcpu_activate(struct vcpu *v);     /* VMPTRLD and MSR swap, if not current */
 void vmx_vcpu_load(struct vcpu *v);         /* the same, unconditionally */
+void vmx_vcpu_forget(struct vcpu *v);       /* drop, not save, v's state on the CPU */
 void vcpu_run(struct vcpu *v);              /* until it stops or yields */
 
 /* vmx/exit.c */

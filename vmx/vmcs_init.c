@@ -7,6 +7,7 @@
 #include <stddef.h>
 
 #include "arch/x86/cpu.h"
+#include "arch/x86/fpu.h"
 #include "arch/x86/gdt.h"
 #include "arch/x86/msr.h"
 #include "arch/x86/traps.h"
@@ -350,6 +351,7 @@ static void reset_vcpu_state(struct vcpu *v)
 {
     struct vcpu_vmx *x = to_vmx(v);
     x->xcr0 = 1;                        /* x87 state only */
+    fpu_reset_area(x->fpu_area);
     x->syscall_msrs = (struct guest_syscall_msrs){ 0 };
     for (unsigned i = 0; i < CPUID_CACHE_SIZE; i++)
         x->cpuid_cache[i].valid = false;
@@ -425,6 +427,7 @@ int vcpu_arch_create(struct vcpu *v, uint32_t eip)
     x->shadow_paging = !vmx_policy.ept;
     x->msr_area = frame_alloc();
     x->virtual_apic_phys = frame_alloc();
+    x->fpu_area = fpu_alloc_area();
     setup_io_bitmaps(x);
     setup_msr_bitmap(x);
     if (x->shadow_paging)
@@ -439,6 +442,9 @@ int vcpu_arch_reset(struct vcpu *v, uint32_t eip)
     x->launched = false;
     if (v->shadow)
         shadow_flush_all(v);
+    /* What the CPU holds of the old run (XCR0, x87/SSE, syscall MSRs) is
+     * replaced by the reset values when vmcs_setup() loads the vCPU. */
+    vmx_vcpu_forget(v);
     reset_vcpu_state(v);
     return vmcs_setup(v, eip);
 }

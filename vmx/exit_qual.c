@@ -78,7 +78,7 @@ bool vmx_io_qual_port_is_immediate(uint64_t qual)
 void vmx_decode_io_qual(uint64_t qual, uint32_t instr_info, bool ins_outs_info_valid,
                         uint8_t default_addr_size, struct pio_access *out)
 {
-    memset(out, 0, sizeof(*out));
+    *out = (struct pio_access){ 0 };
     out->port = (uint16_t)((qual >> IO_QUAL_PORT_SHIFT) & IO_QUAL_PORT_MASK);
     out->size = io_access_size(qual);
     out->in = (qual & IO_QUAL_DIRECTION_IN) != 0;
@@ -155,7 +155,7 @@ bool vmx_intr_info_nmi_unblocking(uint32_t info)
 
 void vmx_decode_intr_info(uint32_t info, uint32_t error_code, struct x86_event *out)
 {
-    memset(out, 0, sizeof(*out));
+    *out = (struct x86_event){ 0 };
     if (!(info & INTR_INFO_VALID))
         return;
     out->valid = true;

@@ -137,8 +137,8 @@ TEST(kernel_memcpy)
 
     for (size_t i = 0; i < sizeof(src); i++)
         src[i] = (unsigned char)(i * 37 + 11);
-    for (size_t off = 0; off < 4; off++) {
-        for (size_t n = 0; n + off <= BUF_LEN; n += 5) {
+    for (size_t off = 0; off < 8; off++) {
+        for (size_t n = 0; n + off <= BUF_LEN; n += (n < 24 ? 1 : 5)) {
             memset(dst, SENTINEL, sizeof(dst));
             memset(want, SENTINEL, sizeof(want));
             CHECK(kernel_memcpy(dst + off, src, n) == dst + off);
@@ -183,6 +183,19 @@ TEST(kernel_memset)
         }
     }
     CHECK(kernel_memset(buf, 0, 0) == buf);
+    /* Every length and alignment the word steps and the 4-, 2-, 1-byte
+     * tail can meet, and nothing written past the end. */
+    for (size_t off = 0; off < 8; off++) {
+        for (size_t n = 0; n + off + 1 < BUF_LEN && n <= 40; n++) {
+            memset(buf, SENTINEL, sizeof(buf));
+            CHECK(kernel_memset(buf + off, 0x5a, n) == buf + off);
+            for (size_t i = 0; i < sizeof(buf); i++) {
+                unsigned char want = i >= off && i < off + n ? 0x5a : SENTINEL;
+                if (buf[i] != want)
+                    UNIT_FAIL("memset off %zu n %zu: byte %zu is 0x%x", off, n, i, buf[i]);
+            }
+        }
+    }
 }
 
 struct compare_case {

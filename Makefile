@@ -31,7 +31,7 @@ OBJS     := $(patsubst %.c,$(BUILD)/obj/%.o,$(C_SRCS)) \
 # guest's vector registers must not be clobbered behind its back.
 # -fno-omit-frame-pointer: panic() and the exception handlers walk the stack.
 CFLAGS := -ffreestanding -mno-red-zone -mcmodel=kernel -mno-sse -mno-mmx -mno-80387 \
-          -fno-pic -fno-pie -fno-stack-protector -fno-omit-frame-pointer \
+          -fno-pic -fno-pie -fno-stack-protector -fno-omit-frame-pointer -momit-leaf-frame-pointer \
           -ffunction-sections -fdata-sections -fno-strict-aliasing \
           -std=c11 -O2 -g -Wall -Wextra -Werror -Wmissing-prototypes -Wshadow \
           -Wstrict-prototypes -Wpointer-arith -I. -MMD -MP

@@ -9,13 +9,16 @@
  * reason: count, total, min, max and a log2 histogram; the mean is worked out
  * only when a report is rendered.
  *
- * exit_stats_record() runs on every exit, so it is inline and straight-line:
- * no division, no loop, no branch on the latency; one well-predicted branch
- * for the reason's range check.  A non-inlined copy built by gcc 12.2 with
- * -O2 and keel's kernel flags is 26 x86-64 instructions besides the RET:
- * 4 CMP, 1 JA, 3 CMOV (min, max, last-bucket clamp), 1 OR + 1 BSR (the
- * log2), 2 loads + 2 stores (min, max), 3 read-modify-write ADDs (count, total,
- * bucket) and 9 moves/address computations.  It touches 32 bytes (count,
+ * exit_stats_record() runs on every exit, so it is inline and short: no
+ * division, no loop; a well-predicted branch for the reason's range check
+ * and one each for a new minimum and maximum, which are rare once a reason
+ * has a few exits (a branch not taken is cheaper than CMOV's load-compare-
+ * move-store, and under Bochs every instruction counts).  Inlined in keel's
+ * exit path by gcc 12.2 with -O2 and keel's kernel flags it is 20 x86-64
+ * instructions when neither extreme moves: the range check (3), the
+ * reason's address (3), the log2 bucket (OR, BSR, and a CMP + CMOVA clamp
+ * with its constant: 5), 3 read-modify-write ADDs (count, total, bucket),
+ * 2 CMP + 2 JAE (min, max) and 2 moves.  It touches 32 bytes (count,
  * total, min, max) and one histogram word of the reason.
  *
  * A struct exit_stats belongs to one vCPU and is updated only by the CPU
@@ -85,9 +88,7 @@ static inline unsigned exit_stats_bucket(uint64_t ticks)
 /*
  * Counts one exit: reason is the basic exit reason (bits 15:0 of the
  * exit-reason field, SDM vol. 3C 28.2.1), ticks its exit-to-entry latency.
- * min and max are stored unconditionally so the compiler uses CMOV, not a
- * branch that would mispredict on every new extreme.  s must have been
- * through exit_stats_reset() once.
+ * s must have been through exit_stats_reset() once.
  */
 static inline void exit_stats_record(struct exit_stats *s, unsigned reason, uint64_t ticks)
 {
@@ -96,11 +97,17 @@ static inline void exit_stats_record(struct exit_stats *s, unsigned reason, uint
         return;
     }
     struct exit_reason_stats *r = &s->reason[reason];
+    /* One register for the address: gcc 12 would otherwise work it out
+     * again after each conditional store. */
+    __asm__("" : "+r"(r));
+    unsigned bucket = exit_stats_bucket(ticks);
     r->count++;
     r->total += ticks;
-    r->min = ticks < r->min ? ticks : r->min;
-    r->max = ticks > r->max ? ticks : r->max;
-    r->hist[exit_stats_bucket(ticks)]++;
+    if (ticks < r->min)
+        r->min = ticks;
+    if (ticks > r->max)
+        r->max = ticks;
+    r->hist[bucket]++;
 }
 
 /* Empties s: every count 0, every min UINT64_MAX. */

@@ -26,6 +26,7 @@
 void exit_trace_reset(struct exit_trace *t)
 {
     memset(t, 0, sizeof(*t));
+    t->newest = &t->ring[EXIT_TRACE_SLOT_MASK];
 }
 
 size_t exit_trace_count(const struct exit_trace *t)

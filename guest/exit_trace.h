@@ -6,6 +6,7 @@
  * written in two steps because its latency is known only at the next entry:
  *
  *     at the exit:          exit_trace_push(t, exit_reason, qual, rip, gpa, gpa_valid);
+ *                           (or exit_trace_claim(t), then the fields one by one)
  *     before the next entry: exit_trace_complete(t, ticks);
  *
  * so the exit that stopped a VM, which is never followed by an entry, is
@@ -29,8 +30,9 @@
  * wrap in the life of a machine), which also gives how many exits the ring
  * no longer holds.  64 exits reach back past the last few guest steps that
  * trap (a port I/O loop, a page-fault chain, the CR writes of a mode switch),
- * a dump of 64 lines stays readable in a serial log, and 64 entries of 48
- * bytes are 3 KiB per vCPU.
+ * a dump of 64 lines stays readable in a serial log, and 64 entries of 64
+ * bytes (48 used, aligned so that a slot's address is one shift away) are
+ * 4 KiB per vCPU.
  */
 #define EXIT_TRACE_ENTRIES      64u
 #define EXIT_TRACE_SLOT_MASK    (EXIT_TRACE_ENTRIES - 1)
@@ -51,15 +53,37 @@ struct exit_trace_entry {
     uint32_t exit_reason;       /* the whole exit-reason field: basic reason and flags */
     bool gpa_valid;             /* the CPU reported a guest-physical address for this exit */
     bool ticks_valid;           /* false until exit_trace_complete() */
-};
+} __attribute__((aligned(64)));
+
+_Static_assert(sizeof(struct exit_trace_entry) == 64, "a slot is one shift away");
 
 struct exit_trace {
     struct exit_trace_entry ring[EXIT_TRACE_ENTRIES];
     uint64_t pushed;            /* exits pushed since the reset: the next seq */
+    /* The last pushed; while the ring is empty, the last slot (which no
+     * reader looks at until a push fills it), so it is never NULL. */
+    struct exit_trace_entry *newest;
 };
 
 /* Empties the ring and restarts the sequence numbers at 0. */
 void exit_trace_reset(struct exit_trace *t);
+
+/*
+ * Takes the slot of the next exit, overwriting the oldest entry once the
+ * ring is full, and returns it with its seq set and its latency unknown;
+ * the caller fills in the rest as exit_trace_push() describes.  For an
+ * exit path that stores each field as soon as it has it.
+ */
+static inline struct exit_trace_entry *exit_trace_claim(struct exit_trace *t)
+{
+    uint64_t seq = t->pushed;
+    struct exit_trace_entry *e = &t->ring[seq & EXIT_TRACE_SLOT_MASK];
+    t->pushed = seq + 1;
+    t->newest = e;
+    e->seq = seq;
+    e->ticks_valid = false;
+    return e;
+}
 
 /*
  * Records an exit, overwriting the oldest entry once the ring is full.
@@ -67,32 +91,28 @@ void exit_trace_reset(struct exit_trace *t);
  * reason in 15:0, flag bits above); gpa is kept only when gpa_valid (the CPU
  * fills GUEST_PHYSICAL_ADDRESS for EPT violations and misconfigurations, SDM
  * 28.2.1), else stored as 0.  The entry's latency stays unknown until
- * exit_trace_complete().
+ * exit_trace_complete() (its ticks field is left as it was: it means
+ * nothing while ticks_valid is false).
  */
 static inline void exit_trace_push(struct exit_trace *t, uint32_t exit_reason,
                                    uint64_t qualification, uint64_t guest_rip, uint64_t gpa,
                                    bool gpa_valid)
 {
-    struct exit_trace_entry *e = &t->ring[t->pushed & EXIT_TRACE_SLOT_MASK];
-    e->seq = t->pushed++;
+    struct exit_trace_entry *e = exit_trace_claim(t);
     e->qualification = qualification;
     e->guest_rip = guest_rip;
     e->gpa = gpa_valid ? gpa : 0;
-    e->ticks = 0;
     e->exit_reason = exit_reason;
     e->gpa_valid = gpa_valid;
-    e->ticks_valid = false;
 }
 
 /* Sets the latency of the newest entry (the exit now being resumed from);
- * does nothing on an empty ring.  Called again, it overwrites. */
+ * on an empty ring it changes nothing a reader sees.  Called again, it
+ * overwrites. */
 static inline void exit_trace_complete(struct exit_trace *t, uint64_t ticks)
 {
-    if (t->pushed == 0)
-        return;
-    struct exit_trace_entry *e = &t->ring[(t->pushed - 1) & EXIT_TRACE_SLOT_MASK];
-    e->ticks = ticks;
-    e->ticks_valid = true;
+    t->newest->ticks = ticks;
+    t->newest->ticks_valid = true;
 }
 
 /* How many entries the ring holds: min(pushed, EXIT_TRACE_ENTRIES). */

@@ -1,55 +1,55 @@
 ; Entering a guest and coming back (SDM vol. 3C 27 "VM Entries", 28 "VM
 ; Exits").  The CPU saves and loads only what the VMCS holds; the guest's
 ; general-purpose registers other than RSP are keel's to save and restore, in
-; struct guest_regs (guest/x86.h: gpr[] in encoding order, 8 bytes each;
+; struct vcpu's regs (guest/x86.h: gpr[] in encoding order, 8 bytes each;
 ; offsets checked by _Static_assert in vmx/vcpu_vmx.c).
 ;
-; int vmx_enter(struct guest_regs *regs, int launched)
+; int vmx_enter(struct vcpu *v, int launched)
 ;   Loads the guest's registers and executes VMLAUNCH (launched == 0) or
-;   VMRESUME.  Returns 0 after a VM exit, with the guest's registers saved in
-;   *regs; 1 (VMfailInvalid) or 2 (VMfailValid) when the VM entry did not
-;   happen, with *regs untouched.
+;   VMRESUME.  Every VM exit then lands in vmx_exit_entry, which saves the
+;   guest's registers and runs the exit path of vmx/run.c on this same
+;   stack, in three calls:
+;       handler = vmx_exit_begin(v)       NULL: give the exit to vcpu_run()
+;       action = handler(v)               the exit handler (vmx/exit.c)
+;       vmx_exit_end(v, action)           true: resume the guest now
+;   and resumes the guest without coming back here, so an exit that keel
+;   handles in place costs the register save and restore, those calls and
+;   VMRESUME, nothing more.  Otherwise vmx_enter returns 0 to vcpu_run().
+;   vmx_enter returns 1 (VMfailInvalid) or 2 (VMfailValid) when a VM entry,
+;   the first or a later one, did not happen.
+;
+; The stack while the guest runs (HOST_RSP points at the vcpu pointer):
+;   [rsp + 48]  keel's RBP on entry, the frame vmx_enter set up
+;   [rsp + 8]   RBX R12 R13 R14 R15 of keel (callee-saved)
+;   [rsp]       struct vcpu *v
+; HOST_RSP is 16-byte aligned, as the C ABI wants it at a call.
 
 HOST_RSP_FIELD equ 0x6c14
 
-REG_RAX equ 0 * 8
-REG_RCX equ 1 * 8
-REG_RDX equ 2 * 8
-REG_RBX equ 3 * 8
-REG_RBP equ 5 * 8
-REG_RSI equ 6 * 8
-REG_RDI equ 7 * 8
-REG_R8  equ 8 * 8
-REG_R9  equ 9 * 8
-REG_R10 equ 10 * 8
-REG_R11 equ 11 * 8
-REG_R12 equ 12 * 8
-REG_R13 equ 13 * 8
-REG_R14 equ 14 * 8
-REG_R15 equ 15 * 8
+VCPU_REGS equ 16                        ; offsetof(struct vcpu, regs)
 
-section .text
-bits 64
+REG_RAX equ VCPU_REGS + 0 * 8
+REG_RCX equ VCPU_REGS + 1 * 8
+REG_RDX equ VCPU_REGS + 2 * 8
+REG_RBX equ VCPU_REGS + 3 * 8
+REG_RBP equ VCPU_REGS + 5 * 8
+REG_RSI equ VCPU_REGS + 6 * 8
+REG_RDI equ VCPU_REGS + 7 * 8
+REG_R8  equ VCPU_REGS + 8 * 8
+REG_R9  equ VCPU_REGS + 9 * 8
+REG_R10 equ VCPU_REGS + 10 * 8
+REG_R11 equ VCPU_REGS + 11 * 8
+REG_R12 equ VCPU_REGS + 12 * 8
+REG_R13 equ VCPU_REGS + 13 * 8
+REG_R14 equ VCPU_REGS + 14 * 8
+REG_R15 equ VCPU_REGS + 15 * 8
 
-global vmx_enter
-global vmx_exit_entry
+; Where vmx_enter's saved RBP is, from HOST_RSP.
+FRAME_RBP equ 6 * 8
 
-vmx_enter:
-    push rbp
-    push rbx
-    push r12
-    push r13
-    push r14
-    push r15
-    push rdi                            ; found again at [rsp] after the exit
-
-    ; The exit lands on this very stack: HOST_RSP is the current RSP.
-    mov rax, HOST_RSP_FIELD
-    vmwrite rax, rsp
-    jbe .vmwrite_failed                 ; CF or ZF: the VMCS refused
-
-    mov eax, esi                        ; launched?
-    test eax, eax
+; Loads the guest's registers from the struct vcpu at rdi (rdi last).
+; MOVs leave the flags alone.
+%macro LOAD_GUEST_REGS 0
     mov rax, [rdi + REG_RAX]
     mov rcx, [rdi + REG_RCX]
     mov rdx, [rdi + REG_RDX]
@@ -64,8 +64,37 @@ vmx_enter:
     mov r13, [rdi + REG_R13]
     mov r14, [rdi + REG_R14]
     mov r15, [rdi + REG_R15]
-    mov rdi, [rdi + REG_RDI]            ; last: it held the pointer
-    jnz .resume                         ; the flags of `test eax, eax` survive MOVs
+    mov rdi, [rdi + REG_RDI]
+%endmacro
+
+section .text
+bits 64
+
+global vmx_enter
+global vmx_exit_entry
+extern vmx_exit_begin
+extern vmx_exit_end
+
+vmx_enter:
+    push rbp
+    mov rbp, rsp
+    push rbx
+    push r12
+    push r13
+    push r14
+    push r15
+    push rdi                            ; found again at [rsp] after every exit
+
+    ; The exits land on this very stack: HOST_RSP is the current RSP.  It
+    ; changes only here, so the exits that resume from vmx_exit_entry do
+    ; not write it again.
+    mov rax, HOST_RSP_FIELD
+    vmwrite rax, rsp
+    jbe .vmwrite_failed                 ; CF or ZF: the VMCS refused
+
+    test esi, esi                       ; launched?
+    LOAD_GUEST_REGS
+    jnz .resume                         ; the flags of `test esi, esi` survive MOVs
     vmlaunch
     jmp .entry_failed
 .resume:
@@ -82,7 +111,7 @@ vmx_enter:
     jc .out
     mov eax, 2
 .out:
-    add rsp, 8                          ; the regs pointer
+    add rsp, 8                          ; the vcpu pointer
     pop r15
     pop r14
     pop r13
@@ -94,7 +123,7 @@ vmx_enter:
 ; HOST_RIP: every VM exit arrives here, on the stack vmx_enter left, with the
 ; guest's registers still live (RFLAGS is 0x2, so interrupts are off).
 vmx_exit_entry:
-    push rdi                            ; guest RDI; the regs pointer is now at [rsp + 8]
+    push rdi                            ; guest RDI; the vcpu pointer is now at [rsp + 8]
     mov rdi, [rsp + 8]
     mov [rdi + REG_RAX], rax
     mov [rdi + REG_RCX], rcx
@@ -110,7 +139,24 @@ vmx_exit_entry:
     mov [rdi + REG_R13], r13
     mov [rdi + REG_R14], r14
     mov [rdi + REG_R15], r15
-    pop rax
-    mov [rdi + REG_RDI], rax
+    pop qword [rdi + REG_RDI]
+    ; RBP held the guest's value: point it at vmx_enter's frame, so that a
+    ; backtrace from the exit path goes on into keel's callers.
+    lea rbp, [rsp + FRAME_RBP]
+    call vmx_exit_begin                 ; rdi = v; the C calls preserve RBP and RSP
+    test rax, rax
+    jz .leave
+    mov rdi, [rsp]
+    call rax                            ; the handler
+    mov rdi, [rsp]
+    mov esi, eax
+    call vmx_exit_end
+    test al, al
+    jz .leave
+    mov rdi, [rsp]
+    LOAD_GUEST_REGS
+    vmresume
+    jmp vmx_enter.entry_failed          ; JMP leaves the flags of VMRESUME
+.leave:
     xor eax, eax
     jmp vmx_enter.out

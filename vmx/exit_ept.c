@@ -21,28 +21,34 @@ void vmx_stop_bad_access(struct vcpu *v, uint64_t gpa, bool gla_valid, uint64_t 
             vcpu_rip(v));
 }
 
-enum exit_action vmx_exit_ept_violation(struct vcpu *v)
+/* Anything but a data access to MMIO: the report. */
+static __attribute__((noinline)) enum exit_action bad_access(struct vcpu *v, uint64_t qual,
+                                                             uint64_t gpa)
 {
     struct gpa_fault f;
-    uint64_t qual = to_vmx(v)->exit_qualification;
-    uint64_t gpa = vmcs_read(GUEST_PHYSICAL_ADDRESS);
-    uint64_t gla = vmcs_read(GUEST_LINEAR_ADDRESS);
-    vmx_decode_ept_violation(qual, gpa, gla, &f);
-
-    const struct mmio_region *region = vm_find_mmio(v->vm, gpa);
-    if (region && !f.fetch) {
-        mmio_emulate(v, region, gpa);
-        return EXIT_RESUME;
-    }
+    vmx_decode_ept_violation(qual, gpa, vmcs_read(GUEST_LINEAR_ADDRESS), &f);
     if (f.gla_valid && f.during_walk)
         kprintf("keel: vm %s: the guest's page walk for %lx touched it\n", v->vm->name, f.gla);
     vmx_stop_bad_access(v, gpa, f.gla_valid, f.gla, f.write, f.fetch);
     return EXIT_RESUME;
 }
 
+/* A data access to an MMIO region is emulated; only then is the whole
+ * qualification (and the guest-linear address) decoded, for the report. */
+enum exit_action vmx_exit_ept_violation(struct vcpu *v)
+{
+    uint64_t qual = to_vmx(v)->exit_qualification;
+    uint64_t gpa = to_vmx(v)->guest_physical_address;
+    const struct mmio_region *region = vm_find_mmio(v->vm, gpa);
+    if (!region || vmx_ept_qual_fetch(qual))
+        return bad_access(v, qual, gpa);
+    mmio_emulate(v, region, gpa);
+    return EXIT_RESUME;
+}
+
 enum exit_action vmx_exit_ept_misconfig(struct vcpu *v)
 {
-    uint64_t gpa = vmcs_read(GUEST_PHYSICAL_ADDRESS);
+    uint64_t gpa = to_vmx(v)->guest_physical_address;
     vmx_report_vcpu(v);
     panic("EPT misconfiguration for guest-physical %lx of vm %s (EPTP %lx): keel built a bad "
           "EPT entry", gpa, v->vm->name, to_vmx(v)->eptp);

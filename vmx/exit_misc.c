@@ -47,73 +47,124 @@ static void cpuid_context(struct vcpu *v, struct cpuid_policy_ctx *ctx)
 }
 
 /* Leaves whose answer depends on ECX (SDM vol. 2A "CPUID", table 3-8); for
- * the others the sub-leaf is ignored, so it must not split the cache. */
-static bool leaf_has_subleaves(uint32_t leaf)
+ * the others the sub-leaf is ignored, so it must not split the cache.  A
+ * bit mask for the basic leaves below 32, on the exit path. */
+#define BASIC_LEAVES_WITH_SUBLEAVES                                                   \
+    ((1u << 0x4) | (1u << 0x7) | (1u << 0xb) | (1u << 0xd) | (1u << 0xf) | (1u << 0x10) | \
+     (1u << 0x12) | (1u << 0x14) | (1u << 0x17) | (1u << 0x18) | (1u << 0x1a) |        \
+     (1u << 0x1b) | (1u << 0x1d) | (1u << 0x1e) | (1u << 0x1f))
+
+static inline bool leaf_has_subleaves(uint32_t leaf)
 {
-    switch (leaf) {
-    case 0x4: case 0x7: case 0xb: case 0xd: case 0xf: case 0x10: case 0x12: case 0x14:
-    case 0x17: case 0x18: case 0x1a: case 0x1b: case 0x1d: case 0x1e: case 0x1f:
-    case 0x8000001d: case 0x80000020:
-        return true;
-    default:
-        return false;
-    }
+    if (leaf < 32)
+        return (BASIC_LEAVES_WITH_SUBLEAVES >> leaf) & 1;
+    return leaf == 0x8000001d || leaf == 0x80000020;
+}
+
+/* ECX as far as it selects a sub-leaf of leaf: all of it, or nothing. */
+static inline uint32_t cpuid_subleaf(uint32_t leaf, uint32_t ecx)
+{
+    if (__builtin_expect(leaf < 32, 1))
+        return ecx & -((BASIC_LEAVES_WITH_SUBLEAVES >> leaf) & 1u);
+    return leaf_has_subleaves(leaf) ? ecx : 0;
 }
 
 /* The CR4 bits the policy mirrors into CPUID: OSXSAVE in leaf 1, OSPKE
  * in leaf 7 (SDM vol. 2A "CPUID"); no other leaf depends on CR4. */
 #define CPUID_CR4_DEPENDENT ((UINT64_C(1) << 18) | (UINT64_C(1) << 22))
 
-static bool leaf_depends_on_cr4(uint32_t leaf)
+static bool leaf_depends_on_state(uint32_t leaf)
 {
     return leaf == 0x1 || leaf == 0x7;
 }
 
-/* Leaf 1's EDX.APIC follows IA32_APIC_BASE.EN: part of the cache key. */
-#define CPUID_KEY_APIC_DISABLED (UINT64_C(1) << 63)
+/* Leaf 1's EDX.APIC follows IA32_APIC_BASE.EN: part of the state (a bit
+ * that is not one of the CR4 bits). */
+#define CPUID_STATE_APIC_DISABLED (UINT32_C(1) << 31)
 
-static uint32_t cpuid_cache_slot(uint32_t leaf, uint32_t subleaf)
+/* What a state-dependent leaf's answer depends on besides leaf and
+ * sub-leaf: two CR4 bits, and for leaf 1 IA32_APIC_BASE.EN. */
+static uint32_t cpuid_state(struct vcpu *v, uint32_t leaf)
 {
-    return (leaf ^ (leaf >> 27) ^ (subleaf * 7)) & (CPUID_CACHE_SIZE - 1);
+    uint32_t state = (uint32_t)(vcpu_cr4(v) & CPUID_CR4_DEPENDENT);
+    if (leaf == 0x1 && !(lapic_apic_base(&v->lapic) & IA32_APIC_BASE_EN))
+        state |= CPUID_STATE_APIC_DISABLED;
+    return state;
 }
 
-/* The guest's CPUID is a fixed function of the leaf, the sub-leaf and two
- * CR4 bits for a given vCPU, so answers are cached (guests ask the same few
- * leaves again and again, and an exit's cost is what keel measures itself
- * by). */
-void vcpu_cpuid(struct vcpu *v, uint32_t leaf, uint32_t subleaf, struct cpuid_result *res)
+static inline uint64_t cpuid_key(uint32_t leaf, uint32_t subleaf)
 {
-    struct vcpu_vmx *x = to_vmx(v);
-    if (!leaf_has_subleaves(leaf))
-        subleaf = 0;
-    uint64_t cr4_bits = leaf_depends_on_cr4(leaf) ? vcpu_cr4(v) & CPUID_CR4_DEPENDENT : 0;
-    if (leaf == 0x1 && !(lapic_apic_base(&v->lapic) & IA32_APIC_BASE_EN))
-        cr4_bits |= CPUID_KEY_APIC_DISABLED;
-    struct cpuid_cache_entry *e = &x->cpuid_cache[cpuid_cache_slot(leaf, subleaf)];
-    if (e->valid && e->leaf == leaf && e->subleaf == subleaf && e->cr4_bits == cr4_bits) {
-        *res = e->result;
-        return;
-    }
+    return (uint64_t)leaf << 32 | subleaf;
+}
+
+/* Basic leaves k and extended leaves 0x8000000k land k ^ 8 apart for k
+ * below 8; the few sub-leaves a guest walks spread over the rest. */
+static inline struct cpuid_cache_entry *cpuid_cache_slot(struct vcpu_vmx *x, uint32_t leaf,
+                                                         uint32_t subleaf)
+{
+    return &x->cpuid_cache[(leaf ^ (leaf >> 28) ^ subleaf) & (CPUID_CACHE_SIZE - 1)];
+}
+
+/*
+ * The guest's CPUID is a fixed function of the leaf, the sub-leaf and, for
+ * leaves 1 and 7, two CR4 bits and IA32_APIC_BASE.EN for a given vCPU, so
+ * answers are cached (guests ask the same few leaves again and again, and
+ * CPUID is the exit keel's exit path is measured by).  The sub-leaf must be
+ * 0 already where the leaf has none.
+ */
+static const struct cpuid_result *cpuid_answer(struct vcpu *v, uint32_t leaf, uint32_t subleaf)
+{
+    struct cpuid_cache_entry *e = cpuid_cache_slot(to_vmx(v), leaf, subleaf);
+    bool dependent = leaf_depends_on_state(leaf);
+    uint32_t state = dependent ? cpuid_state(v, leaf) : 0;
+    if (e->key == cpuid_key(leaf, subleaf) && e->kind != CPUID_ENTRY_EMPTY && e->state == state)
+        return &e->result;
+
     struct cpuid_policy_ctx ctx;
     cpuid_context(v, &ctx);
     struct cpuid_regs host = cpuid(cpuid_policy_source_leaf(leaf, &ctx), subleaf);
-    *res = (struct cpuid_result){ host.eax, host.ebx, host.ecx, host.edx };
-    cpuid_policy_apply(leaf, subleaf, &ctx, res);
-    *e = (struct cpuid_cache_entry){ true, leaf, subleaf, cr4_bits, *res };
+    struct cpuid_result res = { host.eax, host.ebx, host.ecx, host.edx };
+    cpuid_policy_apply(leaf, subleaf, &ctx, &res);
+    *e = (struct cpuid_cache_entry){
+        .key = cpuid_key(leaf, subleaf),
+        .result = res,
+        .state = state,
+        .kind = dependent ? CPUID_ENTRY_STATE : CPUID_ENTRY_PLAIN,
+    };
+    return &e->result;
 }
 
+void vcpu_cpuid(struct vcpu *v, uint32_t leaf, uint32_t subleaf, struct cpuid_result *res)
+{
+    *res = *cpuid_answer(v, leaf, cpuid_subleaf(leaf, subleaf));
+}
+
+static inline enum exit_action emulate_cpuid(struct vcpu *v, const struct cpuid_result *res)
+{
+    v->regs.gpr[GPR_RAX] = res->eax;
+    v->regs.gpr[GPR_RBX] = res->ebx;
+    v->regs.gpr[GPR_RCX] = res->ecx;
+    v->regs.gpr[GPR_RDX] = res->edx;
+    return vmx_instruction_done(v);
+}
+
+static __attribute__((noinline)) enum exit_action cpuid_exit_slow(struct vcpu *v, uint32_t leaf,
+                                                                  uint32_t subleaf)
+{
+    return emulate_cpuid(v, cpuid_answer(v, leaf, subleaf));
+}
+
+/* The fast path, without a call: a cached answer that depends on nothing
+ * but the leaf and sub-leaf.  Anything else goes to cpuid_exit_slow() as
+ * a tail call. */
 enum exit_action vmx_exit_cpuid(struct vcpu *v)
 {
     uint32_t leaf = (uint32_t)v->regs.gpr[GPR_RAX];
-    uint32_t subleaf = (uint32_t)v->regs.gpr[GPR_RCX];
-    struct cpuid_result res;
-    vcpu_cpuid(v, leaf, subleaf, &res);
-    v->regs.gpr[GPR_RAX] = res.eax;
-    v->regs.gpr[GPR_RBX] = res.ebx;
-    v->regs.gpr[GPR_RCX] = res.ecx;
-    v->regs.gpr[GPR_RDX] = res.edx;
-    vcpu_skip_instruction(v);
-    return EXIT_RESUME;
+    uint32_t subleaf = cpuid_subleaf(leaf, (uint32_t)v->regs.gpr[GPR_RCX]);
+    const struct cpuid_cache_entry *e = cpuid_cache_slot(to_vmx(v), leaf, subleaf);
+    if (e->key != cpuid_key(leaf, subleaf) || e->kind != CPUID_ENTRY_PLAIN)
+        return cpuid_exit_slow(v, leaf, subleaf);
+    return emulate_cpuid(v, &e->result);
 }
 
 /* HLT waits for an interrupt.  With IF=0 (and NMIs unused by keel's guests)
@@ -141,8 +192,7 @@ enum exit_action vmx_exit_hlt(struct vcpu *v)
 enum exit_action vmx_exit_vmcall(struct vcpu *v)
 {
     hypercall_dispatch(v);
-    vcpu_skip_instruction(v);
-    return EXIT_RESUME;
+    return vmx_instruction_done(v);
 }
 
 /* The XCR0 bits a guest may set: the host's, less what keel's CPUID policy
@@ -270,5 +320,7 @@ enum exit_action vmx_exit_exception_nmi(struct vcpu *v)
  * what it raised) or the vCPU's time slice is over. */
 enum exit_action vmx_exit_preemption_timer(struct vcpu *v)
 {
+    /* Its count is 0 now: it is written again before the next entry. */
+    vmx_rearm_preemption_timer(to_vmx(v));
     return rdtsc() >= v->vm->timer_deadline ? EXIT_RESUME : EXIT_YIELD;
 }

@@ -139,6 +139,12 @@ void vmx_decode_dr_qual(uint64_t qual, struct dr_access *out);
  * out->during_walk is true only when the CPU says the access was to a guest
  * paging-structure entry (bit 7 = 1, bit 8 = 0). */
 void vmx_decode_ept_violation(uint64_t qual, uint64_t gpa, uint64_t gla, struct gpa_fault *out);
+/* Bit 2: the access was an instruction fetch.  Inline: the MMIO exit path
+ * asks only this before it emulates. */
+static inline bool vmx_ept_qual_fetch(uint64_t qual)
+{
+    return (qual & EPT_QUAL_INSTRUCTION_FETCH) != 0;
+}
 /* Bit 12: the EPT violation hit during an IRET that had unblocked NMIs; before
  * re-entering the guest the VMM must set "blocking by NMI" again (SDM 28.2.3). */
 bool vmx_ept_qual_nmi_unblocking(uint64_t qual);
@@ -150,6 +156,11 @@ bool vmx_ept_qual_nmi_unblocking(uint64_t qual);
  * error_code is stored only when bit 11 says it is valid.
  */
 void vmx_decode_intr_info(uint32_t info, uint32_t error_code, struct x86_event *out);
+/* Bit 31: the information is valid.  Inline, for exits that only look. */
+static inline bool vmx_intr_info_valid(uint32_t info)
+{
+    return (info & INTR_INFO_VALID) != 0;
+}
 /* Bit 12 of VM_EXIT_INTR_INFO: the exit came from a fault in an IRET that had
  * unblocked NMIs (SDM 28.2.3).  Undefined in IDT-vectoring information. */
 bool vmx_intr_info_nmi_unblocking(uint32_t info);

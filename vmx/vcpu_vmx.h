@@ -6,6 +6,7 @@
 #include <stdint.h>
 
 #include "guest/vm.h"
+#include "vmx/vmcs.h"
 
 /* MSRs the guest reaches directly (MSR bitmap) that VM entry/exit do not
  * switch: keel swaps them when it changes vCPUs. */
@@ -18,12 +19,23 @@ struct guest_syscall_msrs {
 
 #define CPUID_CACHE_SIZE 16     /* a power of two */
 
-struct cpuid_cache_entry {
-    bool valid;
-    uint32_t leaf, subleaf;
-    uint64_t cr4_bits;
-    struct cpuid_result result;
+/* One cached CPUID answer (vmx/exit_misc.c).  key is the leaf in bits
+ * 63:32 and the sub-leaf (0 where the leaf has none) in bits 31:0; an
+ * answer that also depends on CR4 or IA32_APIC_BASE is CPUID_ENTRY_STATE
+ * and keeps what it depended on in state.  32 bytes, so that a slot is
+ * one shift away. */
+enum cpuid_entry_kind {
+    CPUID_ENTRY_EMPTY,
+    CPUID_ENTRY_PLAIN,
+    CPUID_ENTRY_STATE,
 };
+
+struct cpuid_cache_entry {
+    uint64_t key;
+    struct cpuid_result result;
+    uint32_t state;
+    uint8_t kind;               /* enum cpuid_entry_kind */
+} __attribute__((aligned(32)));
 
 struct vcpu_vmx {
     uint64_t vmcs_phys;
@@ -34,7 +46,11 @@ struct vcpu_vmx {
     uint32_t secondary_controls;        /* as set up: what the guest may use */
     uint32_t proc_controls;             /* primary processor-based, as last written */
     bool virtual_nmis;                  /* pin-based "virtual NMIs" is on */
-    uint64_t preemption_timer_value;    /* as last written */
+    /* The preemption timer (arm_preemption_timer() in vmx/run.c): the
+     * value last written, and whether the CPU saves its count at each exit
+     * (so that it counts on across exits). */
+    uint64_t preemption_timer_value;
+    bool preemption_timer_saved;
 
     /* The TPR shadow: the virtual-APIC page, whose VTPR byte is the
      * guest's TPR while it runs (NULL when the shadow is off). */
@@ -46,10 +62,19 @@ struct vcpu_vmx {
     uint64_t cr0_mask, cr4_mask;
     uint64_t cr0_fixed0, cr0_fixed1, cr4_fixed0, cr4_fixed1;
 
-    /* The current exit, read once per exit. */
-    uint32_t exit_reason;
+    /* The current turn (vcpu_run): when it began, and whether an exit
+     * handler asked to give the CPU up. */
+    uint64_t slice_start;
+    bool yield;
+    /* The TSC at which the exit path must prepare the entry again (the
+     * turn's end, a virtual timer event, re-arming the preemption timer),
+     * as of the last preparation: the exit path's one time check. */
+    uint64_t turn_end;
+
+    /* The current exit, read once per exit (the reason is in struct vcpu). */
     uint64_t exit_qualification;
-    uint64_t guest_rip;
+    uint64_t guest_rip;                 /* at the exit; kept in step with every write */
+    uint64_t guest_physical_address;    /* EPT violations and misconfigurations */
 
     uint64_t xcr0;
     void *fpu_area;             /* x87/SSE/AVX registers while another vCPU runs */
@@ -75,9 +100,20 @@ static inline struct vcpu_vmx *to_vmx(struct vcpu *v)
     return (struct vcpu_vmx *)v->arch;
 }
 
-/* A vCPU's time slice when the preemption timer exists: in timer ticks, which
- * count TSC ticks >> IA32_VMX_MISC[4:0] (SDM vol. 3C 26.5.1). */
+/* A vCPU's turn: it yields at the first exit after this many TSC ticks,
+ * counting the time keel spends on its exits as well as the guest's own;
+ * the preemption timer ends a turn without exits. */
+#define VCPU_TIME_SLICE_TICKS UINT64_C(4000000)
+
+/* A vCPU's time slice on a CPU whose preemption timer starts again from
+ * its value at each entry: in timer ticks, which count TSC ticks >>
+ * IA32_VMX_MISC[4:0] (SDM vol. 3C 26.5.1). */
 #define VMX_TIME_SLICE_TICKS 2000000u
+
+/* Where the preemption timer counts on across exits, how often keel writes
+ * it again: it runs late by keel's own time on exits since it was written,
+ * which is a part of this (about 7 us at 3 GHz). */
+#define VMX_TIMER_REARM_TICKS UINT64_C(20000)
 
 /* VTPR: the TPR's offset in the virtual-APIC page (SDM vol. 3C 30.1.1). */
 #define VIRTUAL_APIC_VTPR 0x80
@@ -96,10 +132,72 @@ int vcpu_arch_create(struct vcpu *v, uint32_t eip);
 void vmx_vcpu_activate(struct vcpu *v);     /* VMPTRLD and MSR swap, if not current */
 void vmx_vcpu_load(struct vcpu *v);         /* the same, unconditionally */
 void vmx_vcpu_forget(struct vcpu *v);       /* drop, not save, v's state on the CPU */
-void vcpu_run(struct vcpu *v);              /* until it stops or yields */
 
-/* vmx/exit.c */
-enum exit_action vmx_handle_exit(struct vcpu *v);
+/* vmx/run.c */
+void vcpu_run(struct vcpu *v);              /* until it stops or yields */
+void vmx_rearm_preemption_timer(struct vcpu_vmx *x);    /* before the next entry */
+
+/* vmx/events.c: the event the current exit interrupted is queued again
+ * (for exits flagged EXIT_DURING_DELIVERY); the queued event, or an NMI or
+ * interrupt the guest can take now, goes into the VMCS before an entry. */
+void vmx_remember_interrupted_event(struct vcpu *v);
+void vmx_inject_events(struct vcpu *v);
+
+/* STI and MOV SS blocking (interruptibility state, SDM vol. 3C 25.4.2,
+ * table 25-3). */
+#define INTERRUPTIBILITY_STI    (1u << 0)
+#define INTERRUPTIBILITY_MOV_SS (1u << 1)
+#define INTERRUPTIBILITY_NMI    (1u << 3)
+
+/* Ends STI or MOV SS blocking, as completing an instruction does
+ * (vmx/vcpu_vmx.c); returns EXIT_RESUME. */
+enum exit_action vmx_clear_blocking(uint32_t interruptibility);
+
+/* vcpu_skip_instruction() for the exit handlers, which return what it
+ * returns, EXIT_RESUME: RIP moves on by the exiting instruction's length
+ * (SDM vol. 3C 28.2.5), and STI or MOV SS blocking ends.  Inline, since
+ * most exits end here, and without a call but for the rare blocking that
+ * has to be cleared (a tail call), so that a handler's fast path needs no
+ * stack frame. */
+static inline enum exit_action vmx_instruction_done(struct vcpu *v)
+{
+    struct vcpu_vmx *x = (struct vcpu_vmx *)v->arch;
+    uint64_t rip = x->guest_rip + vmcs_read(VM_EXIT_INSTRUCTION_LEN);
+    x->guest_rip = rip;
+    vmcs_write(GUEST_RIP, rip);
+    uint32_t intr = vmcs_read32(GUEST_INTERRUPTIBILITY_INFO);
+    if (__builtin_expect(intr & (INTERRUPTIBILITY_STI | INTERRUPTIBILITY_MOV_SS), 0))
+        return vmx_clear_blocking(intr);
+    return EXIT_RESUME;
+}
+
+/* vmx/exit.c: the exit-handler table, by basic exit reason, and what the
+ * exit path reads for each reason before its handler runs. */
+typedef enum exit_action (*exit_handler_fn)(struct vcpu *v);
+
+enum vmx_exit_flags {
+    EXIT_NO_QUALIFICATION = 1u << 0,
+    EXIT_DURING_DELIVERY = 1u << 1,
+    EXIT_HAS_GPA = 1u << 2,
+};
+
+struct vmx_exit_kind {
+    exit_handler_fn handler;    /* vmx_exit_unhandled: keel does not expect this exit */
+    uint32_t flags;             /* enum vmx_exit_flags */
+};
+
+/* By basic exit reason; one more entry, vmx_exit_unhandled, for a reason
+ * beyond those keel knows (vmx_exit_kind_of()). */
+extern const struct vmx_exit_kind vmx_exits[NR_EXIT_REASONS + 1];
+
+static inline const struct vmx_exit_kind *vmx_exit_kind_of(unsigned basic)
+{
+    return &vmx_exits[basic < NR_EXIT_REASONS ? basic : NR_EXIT_REASONS];
+}
+
+/* Stops the VM over an exit keel does not expect, with a decoded report. */
+enum exit_action vmx_exit_unhandled(struct vcpu *v);
+
 void vmx_report_vcpu(struct vcpu *v);       /* decoded state for stop reports */
 
 /* Exit handlers, one per file by subject (vmx/exit_*.c). */

@@ -13,22 +13,22 @@ const char *vmcs_instruction_error_text(void)
 }
 
 static _Noreturn void vmcs_access_failed(const char *what, enum vmcs_field field,
-                                         enum vmx_status st, void *caller)
+                                         enum vmx_status st, void *where)
 {
-    panic("%s of VMCS field 0x%x failed (%s) called from %p", what, (unsigned)field,
+    panic("%s of VMCS field 0x%x failed (%s) at %p", what, (unsigned)field,
           st == VMX_FAIL_INVALID ? "VMfailInvalid: no current VMCS"
                                  : vmcs_instruction_error_text(),
-          caller);
+          where);
 }
 
-void vmcs_read_failed(enum vmcs_field field, enum vmx_status st, void *caller)
+void vmcs_read_failed(enum vmcs_field field, enum vmx_status st, void *where)
 {
-    vmcs_access_failed("VMREAD", field, st, caller);
+    vmcs_access_failed("VMREAD", field, st, where);
 }
 
-void vmcs_write_failed(enum vmcs_field field, enum vmx_status st, void *caller)
+void vmcs_write_failed(enum vmcs_field field, enum vmx_status st, void *where)
 {
-    vmcs_access_failed("VMWRITE", field, st, caller);
+    vmcs_access_failed("VMWRITE", field, st, where);
 }
 
 void vmcs_set_bits(enum vmcs_field field, uint64_t bits)

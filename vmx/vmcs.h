@@ -11,9 +11,20 @@
 #include "vmx/vmcs_fields.h"
 #include "vmx/vmx_ops.h"
 
-/* The failure paths, out of line: they panic. */
-_Noreturn void vmcs_read_failed(enum vmcs_field field, enum vmx_status st, void *caller);
-_Noreturn void vmcs_write_failed(enum vmcs_field field, enum vmx_status st, void *caller);
+/* The failure paths, out of line: they panic, naming where in keel the
+ * access was. */
+_Noreturn void vmcs_read_failed(enum vmcs_field field, enum vmx_status st, void *where);
+_Noreturn void vmcs_write_failed(enum vmcs_field field, enum vmx_status st, void *where);
+
+/* The address of the code that uses it, for those reports.  (Not
+ * __builtin_return_address(0): inlined into a function, that makes the
+ * function set up a frame pointer on its fast path too.) */
+static inline __attribute__((always_inline)) void *vmcs_here(void)
+{
+    void *pc;
+    __asm__("lea 0(%%rip), %0" : "=r"(pc));
+    return pc;
+}
 
 /* Inline: these run several times on every exit, so the success path is
  * the VMX instruction and one conditional jump (VMfail sets CF or ZF: SDM
@@ -29,7 +40,7 @@ static inline __attribute__((always_inline)) uint64_t vmcs_read(enum vmcs_field 
                  : failed);
     return value;
 failed:
-    vmcs_read_failed(field, vmread(field, &value), __builtin_return_address(0));
+    vmcs_read_failed(field, vmread(field, &value), vmcs_here());
 }
 
 static inline __attribute__((always_inline)) void vmcs_write(enum vmcs_field field,
@@ -42,7 +53,7 @@ static inline __attribute__((always_inline)) void vmcs_write(enum vmcs_field fie
                  : failed);
     return;
 failed:
-    vmcs_write_failed(field, vmwrite(field, value), __builtin_return_address(0));
+    vmcs_write_failed(field, vmwrite(field, value), vmcs_here());
 }
 
 static inline uint32_t vmcs_read32(enum vmcs_field field)

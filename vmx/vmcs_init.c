@@ -88,7 +88,7 @@ static int setup_controls(struct vcpu_vmx *x)
         need_pin |= PIN_BASED_ACTIVATE_PREEMPTION_TIMER;
     /* Virtual NMIs make the CPU track the guest's NMI blocking and give
      * NMI-window exiting (SDM vol. 3C 25.3, 26.6.1.2); without them keel
-     * delivers an NMI only where an interrupt could go (vmx/vcpu_vmx.c). */
+     * delivers an NMI only where an interrupt could go (vmx/events.c). */
     uint32_t want_pin = need_pin | PIN_BASED_VIRTUAL_NMIS;
     if (adjust_controls("pin-based", &c->pinbased, want_pin, need_pin, &pin))
         return -1;
@@ -130,6 +130,10 @@ static int setup_controls(struct vcpu_vmx *x)
     uint32_t need_exit = VM_EXIT_HOST_ADDRESS_SPACE_SIZE;
     uint32_t want_exit = need_exit | VM_EXIT_LOAD_IA32_EFER | VM_EXIT_LOAD_IA32_PAT |
                          VM_EXIT_ACKNOWLEDGE_INTERRUPT_ON_EXIT;
+    /* A preemption timer that keeps its count across exits need not be
+     * written before every entry (vmx/run.c, arm_preemption_timer()). */
+    if (vmx_policy.preemption_timer)
+        want_exit |= VM_EXIT_SAVE_PREEMPTION_TIMER_VALUE;
     if (adjust_controls("VM-exit", &c->exit, want_exit, need_exit, &exit))
         return -1;
 
@@ -163,6 +167,8 @@ static int setup_controls(struct vcpu_vmx *x)
     if (pin & PIN_BASED_ACTIVATE_PREEMPTION_TIMER)
         vmcs_write(VMX_PREEMPTION_TIMER_VALUE, VMX_TIME_SLICE_TICKS);
     x->preemption_timer_value = VMX_TIME_SLICE_TICKS;
+    x->preemption_timer_saved = exit & VM_EXIT_SAVE_PREEMPTION_TIMER_VALUE;
+    x->turn_end = 0;
     return 0;
 }
 
@@ -354,7 +360,7 @@ static void reset_vcpu_state(struct vcpu *v)
     fpu_reset_area(x->fpu_area);
     x->syscall_msrs = (struct guest_syscall_msrs){ 0 };
     for (unsigned i = 0; i < CPUID_CACHE_SIZE; i++)
-        x->cpuid_cache[i].valid = false;
+        x->cpuid_cache[i].kind = CPUID_ENTRY_EMPTY;
     v->pending_event.valid = false;
     v->msr = (struct vcpu_msr_state){ .misc_enable = UINT64_C(1) };     /* fast strings */
 }
@@ -396,7 +402,9 @@ static int vmcs_setup(struct vcpu *v, uint32_t eip)
         vmcs_write(TPR_THRESHOLD, 0);
         x->tpr_threshold = 0;
         x->virtual_apic = phys_to_virt(x->virtual_apic_phys);
-        x->virtual_apic[VIRTUAL_APIC_VTPR] = v->lapic.tpr;
+        /* The guest's TPR is VTPR from now on: MOV to CR8 writes it
+         * without an exit, and the local APIC model uses it there. */
+        lapic_move_tpr(&v->lapic, &x->virtual_apic[VIRTUAL_APIC_VTPR]);
     } else {
         x->virtual_apic = NULL;
     }

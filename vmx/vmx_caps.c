@@ -78,6 +78,7 @@ static void decode_features(struct vmx_caps *c, const struct vmx_msrs *m)
     c->eptp_switching = c->vmfunc && m->have_vmfunc && (m->vmfunc & VMX_VMFUNC_EPTP_SWITCHING);
 
     c->host_64bit = vmx_ctl_allows(&c->exit, VM_EXIT_HOST_ADDRESS_SPACE_SIZE);
+    c->preemption_timer_save = vmx_ctl_allows(&c->exit, VM_EXIT_SAVE_PREEMPTION_TIMER_VALUE);
 }
 
 static void decode_ept_caps(struct vmx_ept_caps *e, uint64_t cap)
@@ -295,7 +296,8 @@ static void report_msr_details(const struct report *r, const struct vmx_caps *c)
     report_feature(r, "VPID", c->vpid, detail);
     report_line(r, "Unrestricted", "%s", yes_no(c->unrestricted_guest));
 
-    ksnprintf(detail, sizeof(detail), "TSC >> %u", c->preemption_timer_rate);
+    ksnprintf(detail, sizeof(detail), "TSC >> %u%s", c->preemption_timer_rate,
+              c->preemption_timer_save ? ", value saved on exit" : "");
     report_feature(r, "Preemption timer", c->preemption_timer, detail);
     report_line(r, "I/O bitmaps", "%s", yes_no(c->io_bitmaps));
     report_line(r, "MSR bitmaps", "%s", yes_no(c->msr_bitmaps));

@@ -114,6 +114,7 @@ struct vmx_caps {
     bool ept, vpid, unrestricted_guest;
     bool preemption_timer;
     uint32_t preemption_timer_rate;     /* timer ticks when TSC bit <rate> changes */
+    bool preemption_timer_save;         /* VM-exit control "save VMX-preemption timer value" */
     bool io_bitmaps, msr_bitmaps;
     bool tpr_shadow, apic_access, virtual_interrupt_delivery, posted_interrupts;
     bool vmfunc, eptp_switching;

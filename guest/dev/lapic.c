@@ -230,8 +230,8 @@ static uint8_t processor_priority(const struct lapic *a)
 {
     int isrv = highest_vector(a->isr);
     uint8_t isrv_class = isrv < 0 ? 0 : (uint8_t)((unsigned)isrv & PRIORITY_CLASS_MASK);
-    if ((a->tpr & PRIORITY_CLASS_MASK) >= isrv_class)
-        return a->tpr;
+    if ((*a->tpr & PRIORITY_CLASS_MASK) >= isrv_class)
+        return *a->tpr;
     return isrv_class;
 }
 
@@ -644,7 +644,7 @@ static uint32_t register_value(const struct lapic *a, unsigned offset, uint64_t 
     case LAPIC_VERSION:
         return LAPIC_VERSION_VALUE;
     case LAPIC_TPR:
-        return a->tpr;
+        return *a->tpr;
     case LAPIC_PPR:
         return processor_priority(a);
     case LAPIC_LDR:
@@ -684,7 +684,7 @@ static void write_register(struct lapic *a, unsigned offset, uint32_t value, uin
         a->xapic_id = value & (XAPIC_ID_BITS << XAPIC_ID_SHIFT);
         break;
     case LAPIC_TPR:
-        a->tpr = (uint8_t)(value & TPR_MASK);
+        *a->tpr = (uint8_t)(value & TPR_MASK);
         break;
     case LAPIC_EOI:
         end_of_interrupt(a);
@@ -727,7 +727,7 @@ static void write_register(struct lapic *a, unsigned offset, uint32_t value, uin
 static void reset_registers(struct lapic *a)
 {
     a->xapic_id = (a->config.apic_id & XAPIC_ID_BITS) << XAPIC_ID_SHIFT;
-    a->tpr = 0;
+    *a->tpr = 0;
     a->ldr = 0;
     a->dfr = DFR_MODEL_FLAT | DFR_RESERVED_ONES;
     a->svr = SVR_RESET;
@@ -840,6 +840,7 @@ static uint64_t apic_base_reserved(const struct lapic *a)
 void lapic_init(struct lapic *a, const struct lapic_config *config, const struct lapic_ops *ops)
 {
     *a = (struct lapic){ .config = *config };
+    a->tpr = &a->tpr_storage;
     if (ops)
         a->ops = *ops;
     if (a->config.maxphyaddr == 0)
@@ -855,6 +856,12 @@ void lapic_init(struct lapic *a, const struct lapic_config *config, const struct
     a->apic_base = LAPIC_DEFAULT_BASE | IA32_APIC_BASE_EN |
                    (a->config.bsp ? IA32_APIC_BASE_BSP : 0);
     reset_registers(a);
+}
+
+void lapic_move_tpr(struct lapic *a, uint8_t *home)
+{
+    *home = *a->tpr;
+    a->tpr = home;
 }
 
 void lapic_enter_virtual_wire_mode(struct lapic *a)
@@ -983,12 +990,12 @@ enum lapic_status lapic_write_apic_base(struct lapic *a, uint64_t value)
 
 uint8_t lapic_read_cr8(const struct lapic *a)
 {
-    return a->tpr >> CR8_TPR_SHIFT;
+    return *a->tpr >> CR8_TPR_SHIFT;
 }
 
 void lapic_write_cr8(struct lapic *a, uint64_t cr8)
 {
-    a->tpr = (uint8_t)((cr8 & CR8_TPR_BITS) << CR8_TPR_SHIFT);
+    *a->tpr = (uint8_t)((cr8 & CR8_TPR_BITS) << CR8_TPR_SHIFT);
 }
 
 bool lapic_accept(struct lapic *a, uint8_t vector, bool level_triggered)

@@ -176,7 +176,11 @@ struct lapic {
 
     uint64_t apic_base;         /* IA32_APIC_BASE */
     uint32_t xapic_id;          /* ID register in xAPIC mode (bits 31:24) */
-    uint8_t tpr;
+    /* TPR: where it is kept.  tpr_storage, unless a backend moved it with
+     * lapic_move_tpr() to where the CPU keeps the guest's TPR while the
+     * guest runs (VT-x's TPR shadow: the virtual-APIC page). */
+    uint8_t *tpr;
+    uint8_t tpr_storage;
     uint32_t ldr;               /* xAPIC mode; x2APIC mode derives it from the ID */
     uint32_t dfr;
     uint32_t svr;
@@ -207,6 +211,18 @@ struct lapic {
  * `config` is copied (see struct lapic_config for its zero defaults);
  * `ops` is copied and may be NULL (no outputs). */
 void lapic_init(struct lapic *a, const struct lapic_config *config, const struct lapic_ops *ops);
+
+/* Moves the TPR to *home (its value goes along): from then on the model
+ * reads and writes it there, and so does whoever else writes *home (a CPU
+ * running the guest with a TPR shadow).  lapic_init() moves it back into
+ * the model. */
+void lapic_move_tpr(struct lapic *a, uint8_t *home);
+
+/* The TPR as it is now. */
+static inline uint8_t lapic_tpr(const struct lapic *a)
+{
+    return *a->tpr;
+}
 
 /* What a PC BIOS leaves behind for an operating system that never
  * programs the APIC (MultiProcessor Specification 1.4, 3.6.2.2 "Virtual

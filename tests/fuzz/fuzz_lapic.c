@@ -349,7 +349,7 @@ static void check_invariants(void)
     /* PPR per SDM 11.8.3.1. */
     int isrv = highest(apic.isr);
     unsigned isrv_class = isrv < 0 ? 0 : (unsigned)isrv & 0xf0;
-    unsigned ppr = (apic.tpr & 0xf0) >= isrv_class ? apic.tpr : isrv_class;
+    unsigned ppr = (lapic_tpr(&apic) & 0xf0) >= isrv_class ? lapic_tpr(&apic) : isrv_class;
     if (lapic_mmio_decoded(&apic) || in_x2apic_mode())
         FUZZ_CHECK(read_register(0xa0) == ppr);
 

@@ -591,7 +591,7 @@ TEST(x2apic_msr_faults)
     CHECK_EQ_I(msr_wr(&b, 0x830, 0x2000), LAPIC_GP);
     CHECK_EQ_I(msr_wr(&b, 0x830, 0x10000), LAPIC_GP);
     CHECK_EQ_I(msr_wr(&b, 0x830, 0x100000), LAPIC_GP);
-    CHECK_EQ_U(b.a.tpr, 0);
+    CHECK_EQ_U(lapic_tpr(&b.a), 0);
     CHECK_EQ_U(b.a.svr, 0xff);
     /* Read-only bits of an LVT entry may be written (delivery status, remote IRR). */
     CHECK_EQ_I(msr_wr(&b, 0x835, 0x15700), LAPIC_OK);

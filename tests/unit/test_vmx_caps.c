@@ -176,6 +176,7 @@ TEST(haswell_features)
     CHECK(c.unrestricted_guest);
     CHECK(c.preemption_timer);
     CHECK_EQ_U(c.preemption_timer_rate, 0);
+    CHECK(c.preemption_timer_save);
     CHECK(c.io_bitmaps);
     CHECK(c.msr_bitmaps);
     CHECK(c.tpr_shadow);
@@ -336,6 +337,19 @@ TEST(preemption_timer_rate_from_misc)
     CHECK_EQ_U(c.preemption_timer_rate, 5);
 }
 
+/* Bit 22 of the VM-exit controls' allowed-1 half (SDM A.4): whether the
+ * CPU can save the timer's count at exits. */
+TEST(preemption_timer_save_from_exit_controls)
+{
+    struct vmx_msrs m = haswell_msrs();
+    m.true_exit_ctls &= ~((uint64_t)VM_EXIT_SAVE_PREEMPTION_TIMER_VALUE << 32);
+    m.exit_ctls &= ~((uint64_t)VM_EXIT_SAVE_PREEMPTION_TIMER_VALUE << 32);
+    struct vmx_caps c = decode(m);
+
+    CHECK(c.preemption_timer);
+    CHECK(!c.preemption_timer_save);
+}
+
 TEST(vmfunc_without_eptp_switching)
 {
     struct vmx_msrs m = haswell_msrs();
@@ -483,7 +497,7 @@ TEST(report_haswell_full_block)
         "execute-only)",
         "  VPID             yes (INVVPID address single all single-keep-globals)",
         "  Unrestricted     yes",
-        "  Preemption timer yes (TSC >> 0)",
+        "  Preemption timer yes (TSC >> 0, value saved on exit)",
         "  I/O bitmaps      yes",
         "  MSR bitmaps      yes",
         "  TPR shadow       yes",
@@ -588,7 +602,7 @@ TEST(report_partial_ept_and_vpid)
 
     CHECK_STR(value_of("EPT"), "yes (4-level, WB, 2M pages, INVEPT all)");
     CHECK_STR(value_of("VPID"), "yes (no INVVPID)");
-    CHECK_STR(value_of("Preemption timer"), "yes (TSC >> 7)");
+    CHECK_STR(value_of("Preemption timer"), "yes (TSC >> 7, value saved on exit)");
     CHECK_STR(value_of("VMFUNC"), "yes");
 }
 

@@ -113,19 +113,22 @@ static int way_with_key(const struct insn_cache_set *set, const struct insn_cach
     return -1;
 }
 
+/* Runs on every MMIO exit: the ways are walked by pointer, and the first
+ * with the key decides (insn_cache_insert() keeps keys unique in a set). */
 const struct insn *insn_cache_lookup(const struct insn_cache *c, const struct insn_cache_key *key,
                                      const struct insn_cache_ram *ram)
 {
     const struct insn_cache_set *set = &c->set[set_index(key)];
-    int w = way_with_key(set, key);
-    if (w < 0)
-        return NULL;
-    /* The translation first: the bytes are only worth reading where RIP
-     * still leads. */
-    const struct insn_cache_entry *e = &set->way[w];
-    if (!walk_still_holds(&e->walk, ram) || !bytes_still_hold(e, ram))
-        return NULL;
-    return &e->insn;
+    for (const struct insn_cache_entry *e = set->way; e < set->way + INSN_CACHE_WAYS; e++) {
+        if (!e->valid || !same_key(&e->key, key))
+            continue;
+        /* The translation first: the bytes are only worth reading where
+         * RIP still leads. */
+        if (!walk_still_holds(&e->walk, ram) || !bytes_still_hold(e, ram))
+            return NULL;
+        return &e->insn;
+    }
+    return NULL;
 }
 
 static bool crosses_page(uint64_t linear, unsigned length)

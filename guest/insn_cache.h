@@ -59,8 +59,8 @@
 #include "mm/pt_format.h"
 
 /*
- * 2^INSN_CACHE_SET_BITS sets of INSN_CACHE_WAYS entries, about 250 bytes
- * each (8 KiB a vCPU).  Two ways, so that two instructions a driver runs in
+ * 2^INSN_CACHE_SET_BITS sets of INSN_CACHE_WAYS entries, 256 bytes each
+ * (8 KiB a vCPU).  Two ways, so that two instructions a driver runs in
  * turn keep each other's entries even when they hash to one set; a third
  * replaces the older of the two.
  */
@@ -101,6 +101,8 @@ struct insn_cache_walk {
     uint64_t entry[PT_MAX_LEVELS];
 };
 
+/* Aligned to a power of two, so that an entry's address is a shift away
+ * on the MMIO exit path. */
 struct insn_cache_entry {
     bool valid;
     struct insn_cache_key key;
@@ -108,7 +110,7 @@ struct insn_cache_entry {
     uint8_t bytes[INSN_MAX_LENGTH];     /* insn.length of them */
     struct insn insn;
     struct insn_cache_walk walk;
-};
+} __attribute__((aligned(256)));
 
 /* way[0] holds the entry inserted last (unless an older one was refreshed
  * in place). */

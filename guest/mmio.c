@@ -151,17 +151,18 @@ static uint32_t fetch_walk_controls(struct vcpu *v)
  * 64-bit mode), the mode, and with paging on CR3 and the walk's controls. */
 static void instruction_key(struct vcpu *v, struct insn_cache_key *key)
 {
-    enum vcpu_mode mode = vcpu_mode(v);
-    uint64_t rip = vcpu_rip(v);
+    struct vcpu_code_position pos;
+    vcpu_code_position(v, &pos);
 
-    key->mode = decode_mode(mode);
+    uint64_t rip = pos.rip;
+    key->mode = decode_mode(pos.mode);
     if (key->mode != CPU_MODE_64)
         rip &= addr_size_mask(key->mode == CPU_MODE_32 ? 4 : 2);
-    key->rip_linear = vcpu_seg_base(v, SEG_CS) + rip;
+    key->rip_linear = pos.cs_base + rip;
     key->cr3 = 0;
     key->paging = 0;
     /* Real mode has CR0.PE = 0 and so no paging (CR0.PG needs PE). */
-    if (mode == VCPU_MODE_REAL || !(vcpu_cr0(v) & CR0_PG))
+    if (pos.mode == VCPU_MODE_REAL || !(pos.cr0 & CR0_PG))
         return;
     key->cr3 = vcpu_cr3(v);
     key->paging = fetch_walk_controls(v);

@@ -50,6 +50,17 @@ uint64_t vcpu_seg_base(struct vcpu *v, enum x86_seg seg);
 unsigned vcpu_cpl(struct vcpu *v);
 enum vcpu_mode vcpu_mode(struct vcpu *v);
 
+/* Where the instruction at CS:RIP is, for fetching it: the mode, CS's
+ * base, RIP and the guest-visible CR0, read together (the MMIO path needs
+ * all four on every exit; vcpu_mode() and vcpu_cr0() would read CR0 twice). */
+struct vcpu_code_position {
+    enum vcpu_mode mode;
+    uint64_t cs_base;
+    uint64_t rip;
+    uint64_t cr0;
+};
+void vcpu_code_position(struct vcpu *v, struct vcpu_code_position *out);
+
 /* Moves RIP past the instruction that caused the current exit and clears
  * blocking by STI and MOV SS, as completing an instruction does. */
 void vcpu_skip_instruction(struct vcpu *v);

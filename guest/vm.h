@@ -102,7 +102,8 @@ struct vcpu {
     struct vcpu_msr_state msr;
     /* Interrupts (guest/vcpu_intr.c): the local APIC (which also holds the
      * TPR, i.e. CR8), an NMI waiting for delivery, and a hint that something
-     * may have become deliverable since the last look. */
+     * may have become deliverable since the last look (also set whenever an
+     * event is queued in pending_event: the next entry has work). */
     struct lapic lapic;
     bool nmi_pending;
     bool intr_check;

@@ -16,18 +16,17 @@
 #define RFLAGS_IF (UINT64_C(1) << 9)
 
 /* An event the exit interrupted (IDT-vectoring information, SDM vol. 3C
- * 28.2.4) must be delivered again, or the guest loses it.  Only exits
- * flagged EXIT_DURING_DELIVERY (vmx/exit.c) can interrupt one. */
-void vmx_remember_interrupted_event(struct vcpu *v)
+ * 28.2.4, valid in `info`) must be delivered again, or the guest loses
+ * it.  Only exits flagged EXIT_DURING_DELIVERY (vmx/exit.c) can interrupt
+ * one. */
+void vmx_remember_interrupted_event(struct vcpu *v, uint32_t info)
 {
-    uint32_t info = vmcs_read32(IDT_VECTORING_INFO_FIELD);
-    if (!vmx_intr_info_valid(info))
-        return;
     struct x86_event ev;
     vmx_decode_intr_info(info, 0, &ev);
     if (ev.has_error_code)
         ev.error_code = vmcs_read32(IDT_VECTORING_ERROR_CODE);
     v->pending_event = ev;
+    v->intr_check = true;       /* the exit path's one test for events */
 }
 
 /* Writes an event into the VM-entry interruption-information fields. */

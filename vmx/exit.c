@@ -31,9 +31,8 @@
  *                           instruction exit (CPUID, I/O, ...) cannot
  *   EXIT_HAS_GPA            GUEST_PHYSICAL_ADDRESS is valid (EPT violations
  *                           and misconfigurations, SDM 28.2.1)
- * A reason keel does not expect, or one beyond the table (the extra entry
- * at NR_EXIT_REASONS), goes to vmx_exit_unhandled(), its qualification
- * read for the report.
+ * A reason keel does not expect goes to vmx_exit_unhandled(), its
+ * qualification read for the report.
  */
 #define NO_QUAL EXIT_NO_QUALIFICATION
 #define DELIVERY EXIT_DURING_DELIVERY
@@ -43,8 +42,8 @@
  * it, which -Woverride-init would warn about. */
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Woverride-init"
-const struct vmx_exit_kind vmx_exits[NR_EXIT_REASONS + 1] = {
-    [0 ... NR_EXIT_REASONS] = { vmx_exit_unhandled, 0 },
+const struct vmx_exit_kind vmx_exits[VMX_EXIT_KINDS] = {
+    [0 ... VMX_EXIT_KINDS - 1] = { vmx_exit_unhandled, 0 },
     [EXIT_REASON_EXCEPTION_NMI] = { vmx_exit_exception_nmi, DELIVERY },
     [EXIT_REASON_EXTERNAL_INTERRUPT] = { vmx_exit_external_interrupt, NO_QUAL },
     [EXIT_REASON_TRIPLE_FAULT] = { vmx_exit_triple_fault, DELIVERY },
@@ -99,11 +98,10 @@ void vcpu_dump(struct vcpu *v)
 
 void vmx_report_vcpu(struct vcpu *v)
 {
-    struct vcpu_vmx *x = to_vmx(v);
     const struct guest_regs *r = &v->regs;
     kprintf("  exit reason %u (%s), qualification 0x%lx\n",
             v->exit_reason & EXIT_REASON_BASIC_MASK,
-            exit_reason_name(v->exit_reason & EXIT_REASON_BASIC_MASK), x->exit_qualification);
+            exit_reason_name(v->exit_reason & EXIT_REASON_BASIC_MASK), vmx_exit_qualification(v));
     kprintf("  RIP=%016lx RSP=%016lx RFLAGS=%016lx\n", vcpu_rip(v),
             vmcs_read(GUEST_RSP), vmcs_read(GUEST_RFLAGS));
     kprintf("  RAX=%016lx RBX=%016lx RCX=%016lx RDX=%016lx\n", r->gpr[GPR_RAX],

@@ -12,7 +12,7 @@
 enum exit_action vmx_exit_cr_access(struct vcpu *v)
 {
     struct cr_access acc;
-    vmx_decode_cr_qual(to_vmx(v)->exit_qualification, &acc);
+    vmx_decode_cr_qual(vmx_exit_qualification(v), &acc);
     bool done = true;
 
     switch (acc.type) {

@@ -37,8 +37,8 @@ static __attribute__((noinline)) enum exit_action bad_access(struct vcpu *v, uin
  * qualification (and the guest-linear address) decoded, for the report. */
 enum exit_action vmx_exit_ept_violation(struct vcpu *v)
 {
-    uint64_t qual = to_vmx(v)->exit_qualification;
-    uint64_t gpa = to_vmx(v)->guest_physical_address;
+    uint64_t qual = vmx_exit_qualification(v);
+    uint64_t gpa = vmx_exit_gpa(v);
     const struct mmio_region *region = vm_find_mmio(v->vm, gpa);
     if (!region || vmx_ept_qual_fetch(qual))
         return bad_access(v, qual, gpa);
@@ -48,7 +48,7 @@ enum exit_action vmx_exit_ept_violation(struct vcpu *v)
 
 enum exit_action vmx_exit_ept_misconfig(struct vcpu *v)
 {
-    uint64_t gpa = to_vmx(v)->guest_physical_address;
+    uint64_t gpa = vmx_exit_gpa(v);
     vmx_report_vcpu(v);
     panic("EPT misconfiguration for guest-physical %lx of vm %s (EPTP %lx): keel built a bad "
           "EPT entry", gpa, v->vm->name, to_vmx(v)->eptp);

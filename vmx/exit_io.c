@@ -34,28 +34,30 @@ static void write_in_result(struct vcpu *v, unsigned size, uint32_t value)
     v->regs.gpr[GPR_RAX] = rax;
 }
 
+/* INS and OUTS: decoded whole (address size, segment) and emulated by
+ * guest/string_io.c. */
+static __attribute__((noinline)) enum exit_action string_io_exit(struct vcpu *v, uint64_t qual)
+{
+    struct pio_access acc;
+    uint32_t info = vmx_caps.ins_outs_info ? vmcs_read32(VMX_INSTRUCTION_INFO) : 0;
+    vmx_decode_io_qual(qual, info, vmx_caps.ins_outs_info, default_address_size(v), &acc);
+    if (string_io_emulate(v, &acc))
+        vcpu_skip_instruction(v);
+    return EXIT_RESUME;
+}
+
+/* IN and OUT need the port, the size and the direction alone; INS and
+ * OUTS go the long way (a tail call). */
 enum exit_action vmx_exit_io(struct vcpu *v)
 {
-    struct vcpu_vmx *x = to_vmx(v);
-    struct pio_access acc;
-    uint32_t info = 0;
-    bool string = x->exit_qualification & IO_QUAL_STRING;
-    if (string && vmx_caps.ins_outs_info)
-        info = vmcs_read32(VMX_INSTRUCTION_INFO);
-    /* The guest's default address size takes several VMREADs and matters
-     * only to INS/OUTS. */
-    vmx_decode_io_qual(x->exit_qualification, info, vmx_caps.ins_outs_info,
-                       string ? default_address_size(v) : 4, &acc);
-
-    if (acc.string) {
-        if (string_io_emulate(v, &acc))
-            vcpu_skip_instruction(v);
-        return EXIT_RESUME;
-    }
-    uint32_t value = acc.in ? 0 : (uint32_t)v->regs.gpr[GPR_RAX];
-    vm_pio_access(v->vm, acc.port, acc.size, acc.in, &value);
-    if (acc.in)
-        write_in_result(v, acc.size, value);
-    vcpu_skip_instruction(v);
-    return EXIT_RESUME;
+    uint64_t qual = vmx_exit_qualification(v);
+    if (vmx_io_qual_string(qual))
+        return string_io_exit(v, qual);
+    bool in = vmx_io_qual_in(qual);
+    unsigned size = vmx_io_qual_size(qual);
+    uint32_t value = in ? 0 : (uint32_t)v->regs.gpr[GPR_RAX];
+    vm_pio_access(v->vm, vmx_io_qual_port(qual), size, in, &value);
+    if (in)
+        write_in_result(v, size, value);
+    return vmx_instruction_done(v);
 }

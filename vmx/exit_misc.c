@@ -309,7 +309,7 @@ enum exit_action vmx_exit_exception_nmi(struct vcpu *v)
         return EXIT_RESUME;
     }
     if (ev.type == EVENT_HARDWARE_EXCEPTION && ev.vector == EXC_PF && v->shadow)
-        return vmx_exit_shadow_page_fault(v, to_vmx(v)->exit_qualification, ev.error_code);
+        return vmx_exit_shadow_page_fault(v, vmx_exit_qualification(v), ev.error_code);
     kprintf("keel: vm %s: unexpected exception exit, vector %u\n", v->vm->name, ev.vector);
     vmx_report_vcpu(v);
     vm_stop(v->vm, VM_STOP_UNHANDLED, 0, "unexpected exception exit %u", ev.vector);

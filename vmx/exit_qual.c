@@ -32,20 +32,6 @@ void vmx_decode_exit_reason(uint32_t raw, struct vmx_exit_reason *out)
 
 /* ---- I/O instructions ------------------------------------------------- */
 
-static uint8_t io_access_size(uint64_t qual)
-{
-    switch (qual & IO_QUAL_SIZE_MASK) {
-    case IO_QUAL_SIZE_1:
-        return 1;
-    case IO_QUAL_SIZE_2:
-        return 2;
-    case IO_QUAL_SIZE_4:
-        return 4;
-    default:
-        return 0;       /* encoding 2 (and 4-7) is not used by the CPU */
-    }
-}
-
 /* Bytes for the 9:7 encoding; the fallback for encodings the SDM does not use. */
 static uint8_t ins_outs_addr_size(uint32_t instr_info, uint8_t fallback)
 {
@@ -79,10 +65,10 @@ void vmx_decode_io_qual(uint64_t qual, uint32_t instr_info, bool ins_outs_info_v
                         uint8_t default_addr_size, struct pio_access *out)
 {
     *out = (struct pio_access){ 0 };
-    out->port = (uint16_t)((qual >> IO_QUAL_PORT_SHIFT) & IO_QUAL_PORT_MASK);
-    out->size = io_access_size(qual);
-    out->in = (qual & IO_QUAL_DIRECTION_IN) != 0;
-    out->string = (qual & IO_QUAL_STRING) != 0;
+    out->port = vmx_io_qual_port(qual);
+    out->size = vmx_io_qual_size(qual);
+    out->in = vmx_io_qual_in(qual);
+    out->string = vmx_io_qual_string(qual);
     out->rep = out->string && (qual & IO_QUAL_REP) != 0;
 
     /* The instruction-information field is defined for INS/OUTS only, and

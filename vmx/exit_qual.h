@@ -111,6 +111,38 @@ bool vmx_exit_reason_is_failed_vmentry(uint32_t raw);
  */
 void vmx_decode_io_qual(uint64_t qual, uint32_t instr_info, bool ins_outs_info_valid,
                         uint8_t default_addr_size, struct pio_access *out);
+
+/* The same fields one at a time, inline, for IN and OUT, where the exit
+ * path needs no more: the port, the size (1, 2 or 4; 0 for the encoding
+ * the SDM leaves undefined), the direction, INS/OUTS or not. */
+static inline uint16_t vmx_io_qual_port(uint64_t qual)
+{
+    return (uint16_t)((qual >> IO_QUAL_PORT_SHIFT) & IO_QUAL_PORT_MASK);
+}
+
+static inline uint8_t vmx_io_qual_size(uint64_t qual)
+{
+    switch (qual & IO_QUAL_SIZE_MASK) {
+    case IO_QUAL_SIZE_1:
+        return 1;
+    case IO_QUAL_SIZE_2:
+        return 2;
+    case IO_QUAL_SIZE_4:
+        return 4;
+    default:
+        return 0;       /* encoding 2 (and 4-7) is not used by the CPU */
+    }
+}
+
+static inline bool vmx_io_qual_in(uint64_t qual)
+{
+    return (qual & IO_QUAL_DIRECTION_IN) != 0;
+}
+
+static inline bool vmx_io_qual_string(uint64_t qual)
+{
+    return (qual & IO_QUAL_STRING) != 0;
+}
 /* Bit 6: the port came from an immediate (IN AL, imm8) rather than DX. */
 bool vmx_io_qual_port_is_immediate(uint64_t qual);
 

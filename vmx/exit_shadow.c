@@ -39,7 +39,7 @@ enum exit_action vmx_exit_shadow_page_fault(struct vcpu *v, uint64_t gla, uint32
 enum exit_action vmx_exit_invlpg(struct vcpu *v)
 {
     if (v->shadow)
-        shadow_invlpg(v, to_vmx(v)->exit_qualification);
+        shadow_invlpg(v, vmx_exit_qualification(v));
     vcpu_skip_instruction(v);
     return EXIT_RESUME;
 }

@@ -18,6 +18,7 @@
 #include "guest/pc_machine.h"
 #include "guest/vcpu.h"
 #include "kernel/log.h"
+#include "vmx/exit_qual.h"
 #include "vmx/vmcs.h"
 #include "vmx/vmx.h"
 #include "vmx/vmx_caps.h"
@@ -110,12 +111,12 @@ static void prepare_entry(struct vcpu *v)
 /* Whether the exit path must stop by prepare_entry() or end the turn: the
  * turn's end, a timer model due or a preemption timer to re-arm
  * (turn_end), a guest access that may have re-armed a timer, an event to
- * inject or to look for.  In the common case none of these, and the exit
+ * inject or to look for (intr_check, which is also set whenever an event
+ * is queued in pending_event).  In the common case none of these, and the exit
  * path pays these tests alone.  The exit's TSC stands for the present. */
 static inline bool entry_work_pending(struct vcpu *v)
 {
-    return v->exit_tsc >= to_vmx(v)->turn_end || v->vm->timers_dirty ||
-           v->pending_event.valid || v->intr_check;
+    return v->exit_tsc >= to_vmx(v)->turn_end || v->vm->timers_dirty || v->intr_check;
 }
 
 /* ---- The exit's bookkeeping --------------------------------------------------- */
@@ -140,12 +141,26 @@ static void end_exit(struct vcpu *v)
 
 /* ---- The exit path ---------------------------------------------------------------- */
 
-/* vmx_exit_begin() for an exit that may have interrupted an event's
- * delivery: a tail call, so that the others need no stack frame. */
-static __attribute__((noinline)) exit_handler_fn exit_begin_delivery(struct vcpu *v,
-                                                                     exit_handler_fn handler)
+/* vmx_exit_begin() for a failed VM entry (NULL: vcpu_run() reports it) or
+ * a basic reason beyond the table (the report of vmx_exit_unhandled()),
+ * with the qualification read for either report. */
+static __attribute__((noinline)) exit_handler_fn exit_begin_unusual(struct vcpu *v,
+                                                                    struct exit_trace_entry *traced,
+                                                                    uint32_t reason)
 {
-    vmx_remember_interrupted_event(v);
+    (void)v;
+    traced->qualification = vmcs_read(EXIT_QUALIFICATION);
+    return reason & EXIT_REASON_FAILED_VMENTRY ? NULL : vmx_exit_unhandled;
+}
+
+/* vmx_exit_begin() for an exit that interrupted an event's delivery (its
+ * IDT-vectoring information is valid): a tail call, so that the others
+ * need no stack frame. */
+static __attribute__((noinline)) exit_handler_fn exit_begin_delivery(struct vcpu *v,
+                                                                     exit_handler_fn handler,
+                                                                     uint32_t idt_vectoring)
+{
+    vmx_remember_interrupted_event(v, idt_vectoring);
     return handler;
 }
 
@@ -163,34 +178,37 @@ exit_handler_fn vmx_exit_begin(struct vcpu *v);
 
 exit_handler_fn vmx_exit_begin(struct vcpu *v)
 {
-    struct vcpu_vmx *x = to_vmx(v);
     v->exit_tsc = rdtsc();
     uint32_t reason = vmcs_read32(VM_EXIT_REASON);
-    const struct vmx_exit_kind *kind = vmx_exit_kind_of(reason & EXIT_REASON_BASIC_MASK);
-    uint32_t flags = kind->flags;
-    /* Each field goes where it belongs as soon as it is read: the exit's
-     * own record (struct vcpu, struct vcpu_vmx) and its trace entry. */
+    /* Each field goes where it belongs as soon as it is read: struct
+     * vcpu, struct vcpu_vmx and the exit's trace entry, which is also
+     * where the handlers find the qualification and the guest-physical
+     * address (vmx_exit_qualification()). */
     struct exit_trace_entry *traced = exit_trace_claim(&v->trace);
     v->exit_reason = reason;
     traced->exit_reason = reason;
     uint64_t rip = vmcs_read(GUEST_RIP);
-    x->guest_rip = rip;
+    to_vmx(v)->guest_rip = rip;
     traced->guest_rip = rip;
-    uint64_t qual = 0;
+    traced->qualification = 0;
+    traced->gpa = 0;
+    traced->gpa_valid = false;
+    /* A failed entry, or a basic reason beyond the table's 256 slots. */
+    if (__builtin_expect(reason & (EXIT_REASON_FAILED_VMENTRY | VMX_EXIT_KIND_HIGH_BITS), 0))
+        return exit_begin_unusual(v, traced, reason);
+    const struct vmx_exit_kind *kind = &vmx_exits[reason & VMX_EXIT_KIND_INDEX_MASK];
+    uint32_t flags = kind->flags;
     if (!(flags & EXIT_NO_QUALIFICATION))
-        qual = vmcs_read(EXIT_QUALIFICATION);
-    x->exit_qualification = qual;
-    traced->qualification = qual;
-    uint64_t gpa = 0;
-    if (flags & EXIT_HAS_GPA)
-        gpa = vmcs_read(GUEST_PHYSICAL_ADDRESS);
-    x->guest_physical_address = gpa;
-    traced->gpa = gpa;
-    traced->gpa_valid = flags & EXIT_HAS_GPA;
-    if (__builtin_expect(reason & EXIT_REASON_FAILED_VMENTRY, 0))
-        return NULL;
-    if (flags & EXIT_DURING_DELIVERY)
-        return exit_begin_delivery(v, kind->handler);
+        traced->qualification = vmcs_read(EXIT_QUALIFICATION);
+    if (flags & EXIT_HAS_GPA) {
+        traced->gpa = vmcs_read(GUEST_PHYSICAL_ADDRESS);
+        traced->gpa_valid = true;
+    }
+    if (flags & EXIT_DURING_DELIVERY) {
+        uint32_t idt_vectoring = vmcs_read32(IDT_VECTORING_INFO_FIELD);
+        if (vmx_intr_info_valid(idt_vectoring))
+            return exit_begin_delivery(v, kind->handler, idt_vectoring);
+    }
     return kind->handler;
 }
 
@@ -266,7 +284,7 @@ void vcpu_run(struct vcpu *v)
         }
         x->launched = true;
         if (v->exit_reason & EXIT_REASON_FAILED_VMENTRY) {
-            explain_failed_entry(v, v->exit_reason, x->exit_qualification);
+            explain_failed_entry(v, v->exit_reason, vmx_exit_qualification(v));
             vm_stop(v->vm, VM_STOP_ENTRY_FAILED, 0, "VM entry failed: %s",
                     exit_reason_name(v->exit_reason & EXIT_REASON_BASIC_MASK));
             return;

@@ -163,17 +163,30 @@ unsigned vcpu_cpl(struct vcpu *v)
     return AR_DPL(vmcs_read32(GUEST_SS_AR_BYTES));
 }
 
-enum vcpu_mode vcpu_mode(struct vcpu *v)
+/* The mode from CR0.PE, EFER.LMA and CS.L/D (SDM vol. 3A 2.2). */
+static enum vcpu_mode mode_of(uint64_t cr0, uint64_t efer, uint32_t cs_ar)
 {
-    uint32_t cs_ar = vmcs_read32(GUEST_CS_AR_BYTES);
-    if (!(vcpu_cr0(v) & 1))
+    if (!(cr0 & 1))
         return VCPU_MODE_REAL;
-    if (vcpu_efer(v) & EFER_LMA) {
+    if (efer & EFER_LMA) {
         if (cs_ar & AR_L)
             return VCPU_MODE_LONG_64;
         return cs_ar & AR_DB ? VCPU_MODE_COMPAT_32 : VCPU_MODE_COMPAT_16;
     }
     return cs_ar & AR_DB ? VCPU_MODE_PROTECTED_32 : VCPU_MODE_PROTECTED_16;
+}
+
+enum vcpu_mode vcpu_mode(struct vcpu *v)
+{
+    return mode_of(vcpu_cr0(v), vcpu_efer(v), vmcs_read32(GUEST_CS_AR_BYTES));
+}
+
+void vcpu_code_position(struct vcpu *v, struct vcpu_code_position *out)
+{
+    out->cr0 = vcpu_cr0(v);
+    out->mode = mode_of(out->cr0, vcpu_efer(v), vmcs_read32(GUEST_CS_AR_BYTES));
+    out->cs_base = vmcs_read(GUEST_CS_BASE);
+    out->rip = to_vmx(v)->guest_rip;
 }
 
 void vcpu_skip_instruction(struct vcpu *v)
@@ -227,6 +240,7 @@ void vcpu_inject_exception(struct vcpu *v, uint8_t vector, bool has_error, uint3
         .has_error_code = has_error,
         .error_code = error,
     };
+    v->intr_check = true;       /* the exit path's one test for events */
 }
 
 /* ---- Raw loads for guest/cr.c (guest/vcpu_state.h) ---- */

@@ -71,10 +71,9 @@ struct vcpu_vmx {
      * as of the last preparation: the exit path's one time check. */
     uint64_t turn_end;
 
-    /* The current exit, read once per exit (the reason is in struct vcpu). */
-    uint64_t exit_qualification;
-    uint64_t guest_rip;                 /* at the exit; kept in step with every write */
-    uint64_t guest_physical_address;    /* EPT violations and misconfigurations */
+    /* RIP, read once per exit and kept in step with every write.  The
+     * exit's own fields are in its trace entry (vmx_exit_qualification()). */
+    uint64_t guest_rip;
 
     uint64_t xcr0;
     void *fpu_area;             /* x87/SSE/AVX registers while another vCPU runs */
@@ -98,6 +97,19 @@ struct vcpu_vmx {
 static inline struct vcpu_vmx *to_vmx(struct vcpu *v)
 {
     return (struct vcpu_vmx *)v->arch;
+}
+
+/* The current exit's qualification and guest-physical address (0 for
+ * reasons without one).  The exit path reads each once, into the exit's
+ * trace entry, which is the newest one until the next exit. */
+static inline uint64_t vmx_exit_qualification(const struct vcpu *v)
+{
+    return v->trace.newest->qualification;
+}
+
+static inline uint64_t vmx_exit_gpa(const struct vcpu *v)
+{
+    return v->trace.newest->gpa;
 }
 
 /* A vCPU's turn: it yields at the first exit after this many TSC ticks,
@@ -137,10 +149,10 @@ void vmx_vcpu_forget(struct vcpu *v);       /* drop, not save, v's state on the 
 void vcpu_run(struct vcpu *v);              /* until it stops or yields */
 void vmx_rearm_preemption_timer(struct vcpu_vmx *x);    /* before the next entry */
 
-/* vmx/events.c: the event the current exit interrupted is queued again
- * (for exits flagged EXIT_DURING_DELIVERY); the queued event, or an NMI or
- * interrupt the guest can take now, goes into the VMCS before an entry. */
-void vmx_remember_interrupted_event(struct vcpu *v);
+/* vmx/events.c: the event the current exit interrupted (its valid
+ * IDT-vectoring information) is queued again; the queued event, or an NMI
+ * or interrupt the guest can take now, goes into the VMCS before an entry. */
+void vmx_remember_interrupted_event(struct vcpu *v, uint32_t idt_vectoring);
 void vmx_inject_events(struct vcpu *v);
 
 /* STI and MOV SS blocking (interruptibility state, SDM vol. 3C 25.4.2,
@@ -186,14 +198,16 @@ struct vmx_exit_kind {
     uint32_t flags;             /* enum vmx_exit_flags */
 };
 
-/* By basic exit reason; one more entry, vmx_exit_unhandled, for a reason
- * beyond those keel knows (vmx_exit_kind_of()). */
-extern const struct vmx_exit_kind vmx_exits[NR_EXIT_REASONS + 1];
+/* By basic exit reason, 256 slots (every reason the SDM defines, and
+ * vmx_exit_unhandled for the rest): the exit path indexes it with the
+ * reason's low byte and sends a reason with any of bits 15:8 set to
+ * vmx_exit_unhandled itself. */
+#define VMX_EXIT_KINDS              256u
+#define VMX_EXIT_KIND_INDEX_MASK    0xffu
+#define VMX_EXIT_KIND_HIGH_BITS     0xff00u
+_Static_assert(NR_EXIT_REASONS <= VMX_EXIT_KINDS, "every reason has a slot");
 
-static inline const struct vmx_exit_kind *vmx_exit_kind_of(unsigned basic)
-{
-    return &vmx_exits[basic < NR_EXIT_REASONS ? basic : NR_EXIT_REASONS];
-}
+extern const struct vmx_exit_kind vmx_exits[VMX_EXIT_KINDS];
 
 /* Stops the VM over an exit keel does not expect, with a decoded report. */
 enum exit_action vmx_exit_unhandled(struct vcpu *v);

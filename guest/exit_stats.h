@@ -29,6 +29,7 @@
 #ifndef KEEL_GUEST_EXIT_STATS_H
 #define KEEL_GUEST_EXIT_STATS_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "vmx/exit_reasons.h"
@@ -100,7 +101,7 @@ static inline void exit_stats_record(struct exit_stats *s, unsigned reason, uint
     /* One register for the address: gcc 12 would otherwise work it out
      * again after each conditional store. */
     __asm__("" : "+r"(r));
-    unsigned bucket = exit_stats_bucket(ticks);
+    size_t bucket = exit_stats_bucket(ticks);
     r->count++;
     r->total += ticks;
     if (ticks < r->min)

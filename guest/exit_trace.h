@@ -111,8 +111,9 @@ static inline void exit_trace_push(struct exit_trace *t, uint32_t exit_reason,
  * overwrites. */
 static inline void exit_trace_complete(struct exit_trace *t, uint64_t ticks)
 {
-    t->newest->ticks = ticks;
-    t->newest->ticks_valid = true;
+    struct exit_trace_entry *e = t->newest;
+    e->ticks = ticks;
+    e->ticks_valid = true;
 }
 
 /* How many entries the ring holds: min(pushed, EXIT_TRACE_ENTRIES). */

@@ -50,7 +50,7 @@ uint64_t pc_guest_ns(struct vm *vm)
 
 uint64_t pc_device_clock(struct vm *vm)
 {
-    vm->timers_dirty = true;
+    pc_timers_touched(vm);
     return pc_guest_ns(vm);
 }
 
@@ -346,7 +346,7 @@ int pc_machine_attach(struct vm *vm)
     vm->tsc_origin = rdtsc();
     vm->vcpu.tsc_offset = -vm->tsc_origin;
     vm->timer_deadline = UINT64_MAX;
-    vm->timers_dirty = true;
+    pc_timers_touched(vm);
 
     pic8259_attach(vm, pic_output_changed, vm);
     pit8254_attach(vm, pc_device_clock);

@@ -64,6 +64,15 @@ void pc_ioapic_eoi(struct vm *vm, uint8_t vector);
  * and sets vm->timer_deadline to the next host TSC at which one fires. */
 void pc_update_timers(struct vm *vm);
 
+/* A guest access may have armed or re-armed a timer: the models are
+ * brought up to date before the next entry.  intr_check is set too: the
+ * exit path tests that one flag for all the work an entry may have. */
+static inline void pc_timers_touched(struct vm *vm)
+{
+    vm->timers_dirty = true;
+    vm->vcpu.intr_check = true;
+}
+
 /* Cheap check for the exit path: timers need pc_update_timers(). */
 static inline bool pc_timers_due(const struct vm *vm, uint64_t host_tsc)
 {

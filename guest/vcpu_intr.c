@@ -119,8 +119,7 @@ void vcpu_intr_reset(struct vcpu *v)
  * self-IPI) or a re-armed timer. */
 static void lapic_touched(struct vcpu *v)
 {
-    v->intr_check = true;
-    v->vm->timers_dirty = true;
+    pc_timers_touched(v->vm);
 }
 
 bool vcpu_lapic_owns_msr(uint32_t msr)

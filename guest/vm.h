@@ -140,7 +140,8 @@ struct vm {
     /* Guest time (guest/pc_machine.c): guest nanosecond 0 was host TSC
      * tsc_origin; the timer models ask to be updated at host TSC
      * timer_deadline (UINT64_MAX: never), and timers_dirty says a guest
-     * access may have moved that deadline. */
+     * access may have moved that deadline (set it with pc_timers_touched(),
+     * which also sets vcpu.intr_check). */
     uint64_t tsc_origin;
     uint64_t timer_deadline;
     bool timers_dirty;

@@ -8,9 +8,8 @@
 ;   Loads the guest's registers and executes VMLAUNCH (launched == 0) or
 ;   VMRESUME.  Every VM exit then lands in vmx_exit_entry, which saves the
 ;   guest's registers and runs the exit path of vmx/run.c on this same
-;   stack, in three calls:
-;       handler = vmx_exit_begin(v)       NULL: give the exit to vcpu_run()
-;       action = handler(v)               the exit handler (vmx/exit.c)
+;   stack, in two calls:
+;       action = vmx_exit_begin(v)        the exit's start, then its handler
 ;       vmx_exit_end(v, action)           true: resume the guest now
 ;   and resumes the guest without coming back here, so an exit that keel
 ;   handles in place costs the register save and restore, those calls and
@@ -144,12 +143,8 @@ vmx_exit_entry:
     ; backtrace from the exit path goes on into keel's callers.
     lea rbp, [rsp + FRAME_RBP]
     call vmx_exit_begin                 ; rdi = v; the C calls preserve RBP and RSP
-    test rax, rax
-    jz .leave
     mov rdi, [rsp]
-    call rax                            ; the handler
-    mov rdi, [rsp]
-    mov esi, eax
+    mov esi, eax                        ; what the handler returned
     call vmx_exit_end
     test al, al
     jz .leave

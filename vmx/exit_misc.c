@@ -92,13 +92,8 @@ static uint32_t cpuid_state(struct vcpu *v, uint32_t leaf)
     return state;
 }
 
-static inline uint64_t cpuid_key(uint32_t leaf, uint32_t subleaf)
-{
-    return (uint64_t)leaf << 32 | subleaf;
-}
-
-/* Basic leaves k and extended leaves 0x8000000k land k ^ 8 apart for k
- * below 8; the few sub-leaves a guest walks spread over the rest. */
+/* A leaf's slot: basic leaves k and extended leaves 0x8000000k land k ^ 8
+ * apart for k below 8; the sub-leaves a guest walks spread over the rest. */
 static inline struct cpuid_cache_entry *cpuid_cache_slot(struct vcpu_vmx *x, uint32_t leaf,
                                                          uint32_t subleaf)
 {
@@ -117,7 +112,8 @@ static const struct cpuid_result *cpuid_answer(struct vcpu *v, uint32_t leaf, ui
     struct cpuid_cache_entry *e = cpuid_cache_slot(to_vmx(v), leaf, subleaf);
     bool dependent = leaf_depends_on_state(leaf);
     uint32_t state = dependent ? cpuid_state(v, leaf) : 0;
-    if (e->key == cpuid_key(leaf, subleaf) && e->kind != CPUID_ENTRY_EMPTY && e->state == state)
+    if (e->kind != CPUID_ENTRY_EMPTY && e->leaf == leaf && e->subleaf == subleaf &&
+        e->state == state)
         return &e->result;
 
     struct cpuid_policy_ctx ctx;
@@ -126,10 +122,13 @@ static const struct cpuid_result *cpuid_answer(struct vcpu *v, uint32_t leaf, ui
     struct cpuid_result res = { host.eax, host.ebx, host.ecx, host.edx };
     cpuid_policy_apply(leaf, subleaf, &ctx, &res);
     *e = (struct cpuid_cache_entry){
-        .key = cpuid_key(leaf, subleaf),
+        .leaf = leaf,
+        .subleaf = subleaf,
         .result = res,
         .state = state,
-        .kind = dependent ? CPUID_ENTRY_STATE : CPUID_ENTRY_PLAIN,
+        .kind = dependent                 ? CPUID_ENTRY_STATE
+                : leaf_has_subleaves(leaf) ? CPUID_ENTRY_SUBLEAF
+                                          : CPUID_ENTRY_PLAIN,
     };
     return &e->result;
 }
@@ -148,22 +147,22 @@ static inline enum exit_action emulate_cpuid(struct vcpu *v, const struct cpuid_
     return vmx_instruction_done(v);
 }
 
-static __attribute__((noinline)) enum exit_action cpuid_exit_slow(struct vcpu *v, uint32_t leaf,
-                                                                  uint32_t subleaf)
+static __attribute__((noinline)) enum exit_action cpuid_exit_slow(struct vcpu *v)
 {
-    return emulate_cpuid(v, cpuid_answer(v, leaf, subleaf));
+    uint32_t leaf = (uint32_t)v->regs.gpr[GPR_RAX];
+    return emulate_cpuid(v, cpuid_answer(v, leaf,
+                                         cpuid_subleaf(leaf, (uint32_t)v->regs.gpr[GPR_RCX])));
 }
 
-/* The fast path, without a call: a cached answer that depends on nothing
- * but the leaf and sub-leaf.  Anything else goes to cpuid_exit_slow() as
- * a tail call. */
+/* The fast path, without a call: a cached answer that is a function of the
+ * leaf alone (CPUID_ENTRY_PLAIN) is in the leaf's slot, found by the leaf
+ * without looking at ECX.  Anything else goes to cpuid_exit_slow(). */
 enum exit_action vmx_exit_cpuid(struct vcpu *v)
 {
     uint32_t leaf = (uint32_t)v->regs.gpr[GPR_RAX];
-    uint32_t subleaf = cpuid_subleaf(leaf, (uint32_t)v->regs.gpr[GPR_RCX]);
-    const struct cpuid_cache_entry *e = cpuid_cache_slot(to_vmx(v), leaf, subleaf);
-    if (e->key != cpuid_key(leaf, subleaf) || e->kind != CPUID_ENTRY_PLAIN)
-        return cpuid_exit_slow(v, leaf, subleaf);
+    const struct cpuid_cache_entry *e = cpuid_cache_slot(to_vmx(v), leaf, 0);
+    if (e->leaf != leaf || e->kind != CPUID_ENTRY_PLAIN)
+        return cpuid_exit_slow(v);
     return emulate_cpuid(v, &e->result);
 }
 

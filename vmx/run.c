@@ -110,16 +110,31 @@ static void prepare_entry(struct vcpu *v)
 
 /* Whether the exit path must stop by prepare_entry() or end the turn: the
  * turn's end, a timer model due or a preemption timer to re-arm
- * (turn_end), a guest access that may have re-armed a timer, an event to
- * inject or to look for (intr_check, which is also set whenever an event
- * is queued in pending_event).  In the common case none of these, and the exit
+ * (turn_end); an event to inject or to look for, or a guest access that
+ * may have re-armed a timer (intr_check, which is set whenever an event is
+ * queued in pending_event and by pc_timers_touched()).  In the common case none of these, and the exit
  * path pays these tests alone.  The exit's TSC stands for the present. */
 static inline bool entry_work_pending(struct vcpu *v)
 {
-    return v->exit_tsc >= to_vmx(v)->turn_end || v->vm->timers_dirty || v->intr_check;
+    return v->exit_tsc >= to_vmx(v)->turn_end || v->intr_check;
 }
 
 /* ---- The exit's bookkeeping --------------------------------------------------- */
+
+/* The bookkeeping of an exit's start (its TSC was taken first): its trace
+ * entry, with the reason and RIP, and the qualification and guest-physical
+ * address 0 until the exit path reads them. */
+static inline __attribute__((always_inline)) struct exit_trace_entry *
+start_bookkeeping(struct vcpu *v, uint32_t reason, uint64_t rip)
+{
+    struct exit_trace_entry *traced = exit_trace_claim(&v->trace);
+    traced->exit_reason = reason;
+    traced->guest_rip = rip;
+    traced->qualification = 0;
+    traced->gpa = 0;
+    traced->gpa_valid = false;
+    return traced;
+}
 
 /* Counts the exit that is ending in the statistics and completes its trace
  * entry: its time runs from its TSC (taken first thing at the exit) to
@@ -141,27 +156,28 @@ static void end_exit(struct vcpu *v)
 
 /* ---- The exit path ---------------------------------------------------------------- */
 
-/* vmx_exit_begin() for a failed VM entry (NULL: vcpu_run() reports it) or
- * a basic reason beyond the table (the report of vmx_exit_unhandled()),
- * with the qualification read for either report. */
-static __attribute__((noinline)) exit_handler_fn exit_begin_unusual(struct vcpu *v,
-                                                                    struct exit_trace_entry *traced,
-                                                                    uint32_t reason)
+/* vmx_exit_begin() for a failed VM entry (vcpu_run() reports it) or a
+ * basic reason beyond the table (vmx_exit_unhandled() reports it), with
+ * the qualification read for either report. */
+static __attribute__((noinline)) enum exit_action exit_begin_unusual(struct vcpu *v,
+                                                                     struct exit_trace_entry *traced,
+                                                                     uint32_t reason)
 {
-    (void)v;
     traced->qualification = vmcs_read(EXIT_QUALIFICATION);
-    return reason & EXIT_REASON_FAILED_VMENTRY ? NULL : vmx_exit_unhandled;
+    if (reason & EXIT_REASON_FAILED_VMENTRY)
+        return EXIT_ENTRY_FAILED;
+    return vmx_exit_unhandled(v);
 }
 
 /* vmx_exit_begin() for an exit that interrupted an event's delivery (its
- * IDT-vectoring information is valid): a tail call, so that the others
+ * IDT-vectoring information is valid): out of line, so that the others
  * need no stack frame. */
-static __attribute__((noinline)) exit_handler_fn exit_begin_delivery(struct vcpu *v,
-                                                                     exit_handler_fn handler,
-                                                                     uint32_t idt_vectoring)
+static __attribute__((noinline)) enum exit_action exit_begin_delivery(struct vcpu *v,
+                                                                      exit_handler_fn handler,
+                                                                      uint32_t idt_vectoring)
 {
     vmx_remember_interrupted_event(v, idt_vectoring);
-    return handler;
+    return handler(v);
 }
 
 /*
@@ -171,28 +187,22 @@ static __attribute__((noinline)) exit_handler_fn exit_begin_delivery(struct vcpu
  * the handler, and what to read for it), the qualification and the
  * guest-physical address only for reasons that have them, RIP; the trace
  * entry; an event the exit interrupted (only exits that can interrupt one).
- * Returns the handler entry.asm is to call next, or NULL for a failed VM
- * entry, which vcpu_run() reports.
+ * Then the handler, as a tail call: what it returns is returned, or
+ * EXIT_ENTRY_FAILED for a failed VM entry.
  */
-exit_handler_fn vmx_exit_begin(struct vcpu *v);
+enum exit_action vmx_exit_begin(struct vcpu *v);
 
-exit_handler_fn vmx_exit_begin(struct vcpu *v)
+enum exit_action vmx_exit_begin(struct vcpu *v)
 {
     v->exit_tsc = rdtsc();
     uint32_t reason = vmcs_read32(VM_EXIT_REASON);
-    /* Each field goes where it belongs as soon as it is read: struct
-     * vcpu, struct vcpu_vmx and the exit's trace entry, which is also
-     * where the handlers find the qualification and the guest-physical
-     * address (vmx_exit_qualification()). */
-    struct exit_trace_entry *traced = exit_trace_claim(&v->trace);
-    v->exit_reason = reason;
-    traced->exit_reason = reason;
     uint64_t rip = vmcs_read(GUEST_RIP);
+    v->exit_reason = reason;
     to_vmx(v)->guest_rip = rip;
-    traced->guest_rip = rip;
-    traced->qualification = 0;
-    traced->gpa = 0;
-    traced->gpa_valid = false;
+    /* The exit's trace entry is also where the handlers find the
+     * qualification and the guest-physical address
+     * (vmx_exit_qualification()): each is read once, into it. */
+    struct exit_trace_entry *traced = start_bookkeeping(v, reason, rip);
     /* A failed entry, or a basic reason beyond the table's 256 slots. */
     if (__builtin_expect(reason & (EXIT_REASON_FAILED_VMENTRY | VMX_EXIT_KIND_HIGH_BITS), 0))
         return exit_begin_unusual(v, traced, reason);
@@ -209,7 +219,7 @@ exit_handler_fn vmx_exit_begin(struct vcpu *v)
         if (vmx_intr_info_valid(idt_vectoring))
             return exit_begin_delivery(v, kind->handler, idt_vectoring);
     }
-    return kind->handler;
+    return kind->handler(v);
 }
 
 /* vmx_exit_end() when the entry needs preparing: the turn may be over. */
@@ -223,18 +233,19 @@ static __attribute__((noinline)) bool exit_end_prepared(struct vcpu *v)
 }
 
 /*
- * After the handler (which returned `action`), called by vmx/entry.asm:
- * whether the vCPU goes on at once.  If it does (it did not yield, it is
- * still runnable and its turn is not over), the entry is prepared and the
- * exit ends, counted in the statistics and the trace, and entry.asm
- * resumes the guest.  Otherwise vcpu_run() takes over.
+ * After the handler, called by vmx/entry.asm with what vmx_exit_begin()
+ * returned: whether the vCPU goes on at once.  If it does (the handler
+ * neither yielded nor found a failed entry, the VM is still runnable and
+ * its turn is not over), the entry is prepared and the exit ends, counted
+ * in the statistics and the trace, and entry.asm resumes the guest.
+ * Otherwise vcpu_run() takes over.
  */
 bool vmx_exit_end(struct vcpu *v, enum exit_action action);
 
 bool vmx_exit_end(struct vcpu *v, enum exit_action action)
 {
-    if (action == EXIT_YIELD) {
-        to_vmx(v)->yield = true;
+    if (action != EXIT_RESUME) {
+        to_vmx(v)->yield = action == EXIT_YIELD;
         return false;
     }
     if (v->vm->state != VM_STATE_RUNNABLE)
@@ -243,6 +254,61 @@ bool vmx_exit_end(struct vcpu *v, enum exit_action action)
         return exit_end_prepared(v);
     end_bookkeeping(v);
     return true;
+}
+
+/* ---- What the bookkeeping costs ---------------------------------------------------- */
+
+/* One exit's bookkeeping, on a scratch vCPU: what the exit path does for
+ * the statistics and the trace (and no more), with the same inline code. */
+static __attribute__((noinline)) void bookkeeping_sample(struct vcpu *v, uint32_t reason,
+                                                         uint64_t rip)
+{
+    v->exit_tsc = rdtsc();
+    struct exit_trace_entry *traced = start_bookkeeping(v, reason, rip);
+    traced->qualification = rip;
+    end_bookkeeping(v);
+}
+
+/* The same call doing nothing: what the measurement's loop costs. */
+static __attribute__((noinline)) void bookkeeping_none(struct vcpu *v, uint32_t reason,
+                                                       uint64_t rip)
+{
+    __asm__ __volatile__("" : : "r"(v), "r"(reason), "r"(rip) : "memory");
+}
+
+#define BOOKKEEPING_SAMPLES 64u
+#define BOOKKEEPING_ROUNDS  8u
+
+static uint64_t time_samples(void (*sample)(struct vcpu *v, uint32_t reason, uint64_t rip),
+                             struct vcpu *v)
+{
+    uint64_t start = rdtsc();
+    for (uint32_t i = 0; i < BOOKKEEPING_SAMPLES; i++)
+        sample(v, EXIT_REASON_CPUID, i);
+    return rdtsc() - start;
+}
+
+/*
+ * The TSC ticks the statistics and the trace add to each exit: the two TSC
+ * reads, the trace entry and the statistics update, timed at boot over a
+ * scratch vCPU, less the loop around them, the fastest of a few rounds.
+ * Under Bochs, where the TSC counts instructions, it is their number.  The
+ * bookkeeping is always on; this says what it costs (make bench reports it).
+ */
+uint64_t vmx_bookkeeping_ticks(void)
+{
+    static struct vcpu scratch;
+    exit_stats_reset(&scratch.stats);
+    exit_trace_reset(&scratch.trace);
+    uint64_t best = UINT64_MAX;
+    for (uint32_t round = 0; round < BOOKKEEPING_ROUNDS; round++) {
+        uint64_t with = time_samples(bookkeeping_sample, &scratch);
+        uint64_t without = time_samples(bookkeeping_none, &scratch);
+        uint64_t per_exit = with > without ? (with - without) / BOOKKEEPING_SAMPLES : 0;
+        if (per_exit < best)
+            best = per_exit;
+    }
+    return best;
 }
 
 /* ---- The turn ------------------------------------------------------------------------- */

@@ -255,7 +255,7 @@ void vcpu_set_tsc_offset(struct vcpu *v, uint64_t offset)
     v->tsc_offset = offset;
     vmcs_write(TSC_OFFSET, offset);
     /* A TSC deadline is a guest TSC value: it moved with the TSC. */
-    v->vm->timers_dirty = true;
+    pc_timers_touched(v->vm);
 }
 
 uint64_t vcpu_pat(struct vcpu *v)

@@ -19,19 +19,19 @@ struct guest_syscall_msrs {
 
 #define CPUID_CACHE_SIZE 16     /* a power of two */
 
-/* One cached CPUID answer (vmx/exit_misc.c).  key is the leaf in bits
- * 63:32 and the sub-leaf (0 where the leaf has none) in bits 31:0; an
- * answer that also depends on CR4 or IA32_APIC_BASE is CPUID_ENTRY_STATE
- * and keeps what it depended on in state.  32 bytes, so that a slot is
- * one shift away. */
+/* One cached CPUID answer (vmx/exit_misc.c): for leaf and sub-leaf (0
+ * where the leaf has none), of one of the kinds below; an answer that also
+ * depends on CR4 or IA32_APIC_BASE keeps what it depended on in state.
+ * 32 bytes, so that a slot is one shift away. */
 enum cpuid_entry_kind {
     CPUID_ENTRY_EMPTY,
-    CPUID_ENTRY_PLAIN,
-    CPUID_ENTRY_STATE,
+    CPUID_ENTRY_PLAIN,          /* a function of the leaf alone: the exit path's fast case */
+    CPUID_ENTRY_SUBLEAF,        /* of the leaf and the sub-leaf */
+    CPUID_ENTRY_STATE,          /* of the leaf, the sub-leaf and state */
 };
 
 struct cpuid_cache_entry {
-    uint64_t key;
+    uint32_t leaf, subleaf;
     struct cpuid_result result;
     uint32_t state;
     uint8_t kind;               /* enum cpuid_entry_kind */
@@ -133,6 +133,7 @@ static inline uint64_t vmx_exit_gpa(const struct vcpu *v)
 enum exit_action {
     EXIT_RESUME,        /* enter the guest again */
     EXIT_YIELD,         /* let the scheduler pick a vCPU (time slice, HLT) */
+    EXIT_ENTRY_FAILED,  /* (vmx/run.c only) the VM entry failed: vcpu_run() reports it */
 };
 
 /* vmx/vmcs_init.c: allocates the VMCS and bitmaps and fills the VMCS for a

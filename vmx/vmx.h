@@ -25,6 +25,10 @@ extern struct vmx_policy vmx_policy;
  * cannot enter VMX operation. */
 bool vmx_enable(const struct vmx_caps *caps);
 
+/* What the exit statistics and trace add to every exit, in TSC ticks,
+ * measured now (vmx/run.c). */
+uint64_t vmx_bookkeeping_ticks(void);
+
 /* Hands out VPIDs (never 0, which is the host's: SDM vol. 3C 29.1). */
 uint16_t vmx_alloc_vpid(void);
 

@@ -102,6 +102,51 @@ static bool version_is_nonzero(void)
     return version != 0;
 }
 
+static bool same_regs(struct cpuid_regs a, struct cpuid_regs b)
+{
+    return a.eax == b.eax && a.ebx == b.ebx && a.ecx == b.ecx && a.edx == b.edx;
+}
+
+/* Leaf 4 (deterministic cache parameters) describes one cache per sub-leaf:
+ * sub-leaves 0 and 1 are two different caches (EAX[4:0] type, 7:5 level;
+ * SDM vol. 2A, CPUID, leaf 04H).  Asked in turn, many times over, each
+ * must keep its own answer: a hypervisor that caches answers must not hand
+ * one sub-leaf's to the other. */
+#define CPUID_LEAF_CACHE_PARAMS 0x4u
+#define SUBLEAF_ROUNDS          8
+
+static bool subleaves_answered_apart(void)
+{
+    if (cpuid(CPUID_LEAF_VENDOR).eax < CPUID_LEAF_CACHE_PARAMS) {
+        printf("cpuid: no leaf 4 here\n");
+        return true;
+    }
+    struct cpuid_regs first0 = cpuid_count(CPUID_LEAF_CACHE_PARAMS, 0);
+    struct cpuid_regs first1 = cpuid_count(CPUID_LEAF_CACHE_PARAMS, 1);
+    bool ok = !same_regs(first0, first1);
+    for (int i = 0; i < SUBLEAF_ROUNDS; i++) {
+        ok = ok && same_regs(cpuid_count(CPUID_LEAF_CACHE_PARAMS, 0), first0);
+        ok = ok && same_regs(cpuid_count(CPUID_LEAF_CACHE_PARAMS, 1), first1);
+    }
+    printf("cpuid: leaf 4 sub-leaf 0 EAX 0x%x, sub-leaf 1 EAX 0x%x\n", first0.eax, first1.eax);
+    return ok;
+}
+
+/* A leaf without sub-leaves ignores ECX (SDM vol. 2A, CPUID): leaves 0 and
+ * 1 give one answer whatever ECX holds, asked in turn with different ECX. */
+static bool ecx_ignored_without_subleaves(void)
+{
+    static const uint32_t leaves[] = { CPUID_LEAF_VENDOR, CPUID_LEAF_FEATURES };
+    bool ok = true;
+    for (size_t l = 0; l < ARRAY_SIZE(leaves); l++) {
+        struct cpuid_regs want = cpuid_count(leaves[l], 0);
+        for (uint32_t ecx = 1; ecx < 0x40000000u; ecx = ecx * 5 + 3)
+            ok = ok && same_regs(cpuid_count(leaves[l], ecx), want) &&
+                 same_regs(cpuid_count(leaves[l], 0), want);
+    }
+    return ok;
+}
+
 struct cpuid_test {
     const char *name;
     bool keel_only;
@@ -113,6 +158,9 @@ static const struct cpuid_test tests[] = {
     { "cpuid: leaf 1 initial APIC id 0", false, apic_id_is_zero },
     { "cpuid: leaf 1 hypervisor bit set", true, hypervisor_bit_set },
     { "cpuid: leaf 1 VMX bit clear", true, vmx_bit_clear },
+    { "cpuid: leaf 4 sub-leaves 0 and 1 keep their own answers", false,
+      subleaves_answered_apart },
+    { "cpuid: leaves 0 and 1 ignore ECX", false, ecx_ignored_without_subleaves },
     { "cpuid: leaf 0x40000000 max leaf >= 0x40000001", true,
       max_hypervisor_leaf_covers_version },
     { "cpuid: leaf 0x40000000 signature keel", true, signature_is_keel },

@@ -24,7 +24,10 @@
  *       rate while halted), IRQ 0 through the I/O APIC on the pin the MADT
  *       names (pit-ioapic), the local APIC timer's count rate, one-shot,
  *       periodic at about 1 kHz (lapic-periodic) and TSC-deadline modes
- *       (SKIP without CPUID.1:ECX[24]), the RTC's periodic interrupt at
+ *       (SKIP without CPUID.1:ECX[24]); under keel, a TSC deadline kept
+ *       while the guest spins after a burst of exits (keel re-arms the VMX
+ *       preemption timer, which does not count keel's time); the RTC's
+ *       periodic interrupt at
  *       1024 Hz through the slave 8259 (rtc-periodic) and its update-ended
  *       interrupt one second after the previous update.
  *   - RTC: the time registers (BCD or binary per register B, plausible
@@ -1294,6 +1297,80 @@ static enum check_result lapic_tsc_deadline(const char **skip)
                            log.empty_wakes == 0 && ticks == 1);
 }
 
+/*
+ * Under keel, a deadline that falls while the guest runs without exiting
+ * is kept by the VMX preemption timer.  Where the CPU saves the timer's
+ * count at each exit, it counts the guest's time alone, so keel writes it
+ * again at least every 20000 TSC ticks of its own (docs/interrupts.md):
+ * after a burst of exits, a deadline the guest then spins towards with
+ * IF = 1 must still come on time.  Were the timer never written again, it
+ * would come late by keel's time on the burst's exits: some 150000 ticks
+ * for these 1000 CPUIDs under Bochs.  Nothing else may wake keel meanwhile:
+ * the PIT is parked, and a HLT first makes keel start a new turn for the
+ * vCPU, so that the turn's end is far off.
+ */
+#define EXIT_BURST_CPUIDS               1000u
+#define DEADLINE_AFTER_EXITS_LATE_TICKS 30000u
+#define NEW_TURN_HLT_TICKS              10000u
+
+static void exit_burst(void)
+{
+    for (uint32_t i = 0; i < EXIT_BURST_CPUIDS; i++)
+        (void)cpuid(CPUID_LEAF_VENDOR);
+}
+
+/* Spins with IF = 1 until the timer's interrupt, or give_up. */
+static void spin_until_tick(uint64_t give_up)
+{
+    sti();
+    while (lapic_ticks.ticks == 0 && rdtsc() < give_up)
+        __asm__ __volatile__("pause" : : : "memory");
+    __asm__ __volatile__("cli" : : : "memory");
+}
+
+static enum check_result lapic_deadline_after_exits(const char **skip)
+{
+    if (!lapic_needed(skip))
+        return CHECK_SKIPPED;
+    if (!(cpuid(CPUID_LEAF_FEATURES).ecx & CPUID_1_ECX_TSC_DEADLINE)) {
+        *skip = "CPUID.1:ECX[24] clear: no TSC-deadline mode";
+        return CHECK_SKIPPED;
+    }
+    park_pit_channel0();
+    /* How long a burst takes, so that the deadline falls after the next. */
+    uint64_t start = rdtsc();
+    exit_burst();
+    uint64_t burst_ticks = rdtsc() - start;
+
+    idt_set_handler(LAPIC_TIMER_VECTOR, lapic_timer_handler);
+    xapic_write(APIC_LVT_TIMER, APIC_LVT_TIMER_TSC_DEADLINE | LAPIC_TIMER_VECTOR);
+    __asm__ __volatile__("mfence" : : : "memory");
+    /* A new turn: a short HLT. */
+    reset_ticks(&lapic_ticks);
+    wrmsr(MSR_IA32_TSC_DEADLINE, rdtsc() + NEW_TURN_HLT_TICKS);
+    __asm__ __volatile__("sti\n\thlt\n\tcli" : : : "memory");
+    bool hlt_woke = lapic_ticks.ticks == 1;
+
+    reset_ticks(&lapic_ticks);
+    uint64_t deadline = rdtsc() + 2 * burst_ticks;
+    wrmsr(MSR_IA32_TSC_DEADLINE, deadline);
+    exit_burst();
+    uint64_t burst_end = rdtsc();
+    spin_until_tick(deadline + 10 * (uint64_t)DEADLINE_AFTER_EXITS_LATE_TICKS);
+    uint32_t ticks = lapic_ticks.ticks;
+    uint64_t fired = lapic_ticks.last_tsc;
+    wrmsr(MSR_IA32_TSC_DEADLINE, 0);
+    lapic_timer_stop();
+    bool on_time = ticks == 1 && fired >= deadline &&
+                   fired - deadline <= DEADLINE_AFTER_EXITS_LATE_TICKS;
+    printf("lapic: TSC deadline after %u CPUID exits (%llu ticks), spinning: %u interrupts, "
+           "the first %lld ticks after the deadline (at most %u allowed); the burst ended "
+           "%lld ticks before it\n", EXIT_BURST_CPUIDS, (unsigned long long)burst_ticks, ticks,
+           ticks ? (long long)(fired - deadline) : -1LL, DEADLINE_AFTER_EXITS_LATE_TICKS,
+           (long long)(deadline - burst_end));
+    return check_result_of(hlt_woke && on_time && burst_end < deadline);
+}
+
 /* ---- the RTC --------------------------------------------------------------------------- */
 
 #define RTC_UIP_WAIT_MS         10u     /* UIP lasts 2.228 ms (244 + 1984 us) at most */
@@ -1540,6 +1617,8 @@ static const struct named_check timer_checks[] = {
     { "lapic: one-shot timer wakes HLT once", NEEDS_NOTHING, lapic_one_shot },
     { "lapic: periodic timer at 1000 Hz wakes HLT (2%)", NEEDS_NOTHING, lapic_periodic },
     { "lapic: TSC-deadline timer wakes HLT once", NEEDS_NOTHING, lapic_tsc_deadline },
+    { "lapic: TSC deadline kept while spinning after a burst of exits", NEEDS_KEEL,
+      lapic_deadline_after_exits },
     { "rtc: time registers readable, valid digits, plausible ranges", NEEDS_NOTHING,
       rtc_time_registers },
     { "rtc: periodic interrupt at 1024 Hz through the slave 8259 (2%)", NEEDS_NOTHING,

@@ -37,7 +37,11 @@
  *   rep_insw       REP INSW of one sector from the primary ATA disk, after
  *                  READ SECTORS and DRQ (only the REP INSW is timed; runs
  *                  disk_iterations times)                needs a disk
- *   hlt_wakeup     n/a: nothing can wake a HLT yet (no interrupts in keel's VMs)
+ *   hlt_wakeup     `sti; hlt` ended by the local APIC timer in TSC-deadline
+ *                  mode: the sample is the handler's first RDTSC less the
+ *                  deadline (the 8259s masked, so nothing else ends the
+ *                  HLT); the deadline is WAKE_DELAY_TICKS after the WRMSR
+ *                  that sets it                          needs TSC-deadline
  * Under keel every line also says how many exits the timed iterations took:
  * keel's figures (hypercall 3: count and total ticks) of every basic exit
  * reason are read before and after; exits_per_iter is all of them per iteration (two decimals),
@@ -48,8 +52,10 @@
  * so two operations whose iterations also exit outside the bracket add
  * bracket_exits_per_iter, the exits inside it, counted over up to 16 more,
  * untimed iterations: rep_insw (issuing READ SECTORS and polling Status are
- * I/O exits too) and cr3_reload (under shadow paging the store of the
- * sample after the bracket faults).  Bare the line ends with
+ * I/O exits too), cr3_reload (under shadow paging the store of the sample
+ * after the bracket faults) and hlt_wakeup (the WRMSR before the HLT and
+ * the EOI after the handler's RDTSC exit too: only the HLT exit is the
+ * wake-up's).  Bare the line ends with
  * exits_per_iter=na.
  *
  * Under keel a second line follows each BENCH line of an operation that
@@ -62,7 +68,10 @@
  * reason in the timed iterations: the guest's bracket less this is the
  * VM-exit and VM-entry transitions and keel's entry and exit code outside
  * its own timing.  rep_insw adds bracket_exits=N bracket_mean=N, the same
- * for the I/O exits inside its bracket alone.  With no exits: exits=0
+ * for the I/O exits inside its bracket alone, hlt_wakeup the same for the
+ * HLT exits (keel's time on such an exit ends when the vCPU gives up the
+ * CPU to wait; the wait and the wake-up are in the sample, not in keel's
+ * mean).  With no exits: exits=0
  * mean=na.  (A separate line, so that the BENCH lines keep their form.)
  *
  * Two whole loops, each run once untimed (which also builds whatever
@@ -92,8 +101,11 @@
 #include "lib/ata.h"
 #include "lib/cmdline.h"
 #include "lib/guest.h"
+#include "lib/idt.h"
+#include "lib/irq.h"
 #include "lib/keel.h"
 #include "lib/paging.h"
+#include "lib/pic.h"
 #include "lib/report.h"
 #include "lib/runner.h"
 #include "lib/sector_pattern.h"
@@ -909,11 +921,113 @@ static bool compute_mem(void)
 
 /* ---- the table ----------------------------------------------------------------------- */
 
+/* ---- hlt_wakeup --------------------------------------------------------------------------- */
+
+/* The local APIC timer in TSC-deadline mode (SDM vol. 3A 11.5.4.1) wakes
+ * `sti; hlt`: the deadline is a TSC value, so the guest knows to the tick
+ * when the interrupt was due, under keel and bare alike.  Each sample is
+ * the handler's first RDTSC less the deadline.  The 8259s are masked, so
+ * nothing else can end the HLT. */
+#define WAKE_VECTOR         0x40u
+#define WAKE_SPURIOUS       0xFFu
+/* Far enough ahead that the guest is in HLT before it (under keel the
+ * WRMSR is an exit of its own), near enough to keep the run short. */
+#define WAKE_DELAY_TICKS    20000u
+#define IA32_APIC_BASE_ADDRESS_MASK (~0xFFFull)
+
+static volatile uint64_t woke_tsc;
+static volatile uint32_t wake_interrupts;
+static uint32_t wakes_early, wakes_missed;
+
+static void wake_handler(struct exception_frame *frame)
+{
+    woke_tsc = rdtsc();
+    (void)frame;
+    wake_interrupts++;
+    lapic_eoi();
+}
+
+static void loop_hlt_wakeup(uint32_t n)
+{
+    for (uint32_t i = 0; i < n; i++) {
+        uint32_t before = wake_interrupts;
+        uint64_t deadline = rdtsc() + WAKE_DELAY_TICKS;
+        wrmsr(MSR_IA32_TSC_DEADLINE, deadline);
+        __asm__ __volatile__("sti\n\thlt\n\tcli" : : : "memory");
+        if (wake_interrupts != before + 1 || woke_tsc < deadline) {
+            wakes_missed += wake_interrupts != before + 1;
+            wakes_early += woke_tsc < deadline;
+            samples[i] = 0;
+            continue;
+        }
+        samples[i] = (uint32_t)(woke_tsc - deadline);
+    }
+}
+
+/* The HLT exits that the wake-ups end, and keel's ticks for them, over n
+ * more, untimed wake-ups: the WRMSR before the HLT and the EOI after it
+ * exit too, outside the measured span. */
+static void hlt_exits_of_wakeups(uint32_t n, struct op_result *r)
+{
+    uint32_t exits = 0;
+    uint64_t ticks = 0;
+    for (uint32_t i = 0; i < n; i++) {
+        struct keel_exit_cost before, after;
+        wrmsr(MSR_IA32_TSC_DEADLINE, rdtsc() + WAKE_DELAY_TICKS);
+        keel_exit_cost(EXIT_REASON_HLT, &before);
+        __asm__ __volatile__("sti\n\thlt\n\tcli" : : : "memory");
+        keel_exit_cost(EXIT_REASON_HLT, &after);
+        exits += (uint32_t)(after.count - before.count);
+        ticks += after.total_ticks - before.total_ticks;
+    }
+    r->bracket_exits = exits;
+    r->bracket_ticks = ticks;
+    r->bracket_ticks_known = true;
+}
+
+/* The xAPIC where a PC has it, with TSC-deadline mode; *why otherwise. */
+static bool tsc_deadline_timer_usable(const char **why)
+{
+    struct cpuid_regs r = cpuid(CPUID_LEAF_FEATURES);
+    uint64_t base = rdmsr(MSR_IA32_APIC_BASE);
+    if (!(r.edx & CPUID_1_EDX_APIC) || !(base & APIC_BASE_EN) || (base & APIC_BASE_EXTD) ||
+        (base & IA32_APIC_BASE_ADDRESS_MASK) != XAPIC_DEFAULT_BASE) {
+        *why = "no-xapic";
+        return false;
+    }
+    if (!(r.ecx & CPUID_1_ECX_TSC_DEADLINE)) {
+        *why = "no-tsc-deadline";
+        return false;
+    }
+    return true;
+}
+
 static enum check_result bench_hlt_wakeup(const char **why)
 {
-    *why = "no interrupt can wake a HLT in keel's VMs yet";
-    print_not_run("hlt_wakeup", "no-interrupts");
-    return CHECK_SKIPPED;
+    if (!tsc_deadline_timer_usable(why)) {
+        print_not_run("hlt_wakeup", *why);
+        return CHECK_SKIPPED;
+    }
+    idt_install();
+    pic_init_all_masked();
+    lapic_setup(WAKE_SPURIOUS);
+    idt_set_handler(WAKE_VECTOR, wake_handler);
+    xapic_write(APIC_LVT_TIMER, APIC_LVT_TIMER_TSC_DEADLINE | WAKE_VECTOR);
+    /* The SDM's advice: the LVT write ordered before the first WRMSR. */
+    __asm__ __volatile__("mfence" : : : "memory");
+    wakes_early = wakes_missed = 0;
+    struct op_result r = time_operation(loop_hlt_wakeup, iterations);
+    if (is_keel()) {
+        r.bracket_iterations = iterations < BRACKET_COUNT_ITERATIONS ? iterations
+                                                                      : BRACKET_COUNT_ITERATIONS;
+        hlt_exits_of_wakeups(r.bracket_iterations, &r);
+    }
+    lapic_timer_stop();
+    print_result("hlt_wakeup", &r);
+    if (wakes_early || wakes_missed)
+        printf("exitbench: hlt_wakeup: %u wake-ups before the deadline, %u HLTs not ended by "
+               "exactly one interrupt\n", wakes_early, wakes_missed);
+    return check_result_of(!wakes_early && !wakes_missed);
 }
 
 struct exit_bench {

@@ -80,9 +80,9 @@ struct exit_stats {
  * EXIT_STATS_LAST_BUCKET for everything from 2^31 up.  OR-ing in bit 0
  * leaves floor(log2) of every ticks >= 2 unchanged, maps 0 onto 1, and keeps
  * the argument of __builtin_clzll non-zero (its result is undefined for 0). */
-static inline unsigned exit_stats_bucket(uint64_t ticks)
+static inline size_t exit_stats_bucket(uint64_t ticks)
 {
-    unsigned msb = EXIT_STATS_TICKS_TOP_BIT - (unsigned)__builtin_clzll(ticks | 1u);
+    size_t msb = EXIT_STATS_TICKS_TOP_BIT - (size_t)__builtin_clzll(ticks | 1u);
     return msb < EXIT_STATS_LAST_BUCKET ? msb : EXIT_STATS_LAST_BUCKET;
 }
 

@@ -136,7 +136,7 @@ static void dump_layout_fit(const struct exit_trace *t, struct dump_layout *d)
         describe_exit_reason(e->exit_reason, reason, sizeof(reason));
         d->seq_width = trace_max_int(d->seq_width, trace_decimal_width(e->seq));
         d->reason_width = trace_max_int(d->reason_width, (int)strlen(reason));
-        if (e->ticks_valid)
+        if (exit_trace_ticks_known(e))
             d->ticks_width = trace_max_int(d->ticks_width, trace_decimal_width(e->ticks));
     }
 }
@@ -183,7 +183,7 @@ static void dump_entry(const struct dump_layout *d, const struct exit_trace_entr
         ksnprintf(gpa, sizeof(gpa), "0x%016llx", (unsigned long long)e->gpa);
     else
         ksnprintf(gpa, sizeof(gpa), "%s", ABSENT_TEXT);
-    if (e->ticks_valid)
+    if (exit_trace_ticks_known(e))
         ksnprintf(ticks, sizeof(ticks), "%llu", (unsigned long long)e->ticks);
     else
         ksnprintf(ticks, sizeof(ticks), "%s", ABSENT_TEXT);

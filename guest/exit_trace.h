@@ -31,7 +31,7 @@
  * no longer holds.  64 exits reach back past the last few guest steps that
  * trap (a port I/O loop, a page-fault chain, the CR writes of a mode switch),
  * a dump of 64 lines stays readable in a serial log, and 64 entries of 64
- * bytes (48 used, aligned so that a slot's address is one shift away) are
+ * bytes (45 used, aligned so that a slot's address is one shift away) are
  * 4 KiB per vCPU.
  */
 #define EXIT_TRACE_ENTRIES      64u
@@ -44,15 +44,20 @@ _Static_assert((EXIT_TRACE_ENTRIES & EXIT_TRACE_SLOT_MASK) == 0,
  * label is cut. */
 #define EXIT_TRACE_LINE_MAX     256
 
+/* An entry's latency before exit_trace_complete(): no exit is that long
+ * (2^64 TSC ticks), and the one store that sets the latency also marks it
+ * known. */
+#define EXIT_TRACE_TICKS_UNKNOWN UINT64_MAX
+
 struct exit_trace_entry {
     uint64_t seq;               /* exits of this vCPU before this one since the reset */
     uint64_t qualification;     /* EXIT_QUALIFICATION (SDM vol. 3C 28.2.1) */
     uint64_t guest_rip;
     uint64_t gpa;               /* GUEST_PHYSICAL_ADDRESS; only if gpa_valid */
-    uint64_t ticks;             /* exit to next entry; only if ticks_valid */
+    uint64_t ticks;             /* exit to next entry; EXIT_TRACE_TICKS_UNKNOWN until
+                                 * exit_trace_complete() */
     uint32_t exit_reason;       /* the whole exit-reason field: basic reason and flags */
     bool gpa_valid;             /* the CPU reported a guest-physical address for this exit */
-    bool ticks_valid;           /* false until exit_trace_complete() */
 } __attribute__((aligned(64)));
 
 _Static_assert(sizeof(struct exit_trace_entry) == 64, "a slot is one shift away");
@@ -70,9 +75,10 @@ void exit_trace_reset(struct exit_trace *t);
 
 /*
  * Takes the slot of the next exit, overwriting the oldest entry once the
- * ring is full, and returns it with its seq set and its latency unknown;
- * the caller fills in the rest as exit_trace_push() describes.  For an
- * exit path that stores each field as soon as it has it.
+ * ring is full, and returns it with its seq set, no guest-physical address
+ * and its latency unknown; the caller fills in the rest as
+ * exit_trace_push() describes (gpa only with gpa_valid).  For an exit path
+ * that stores each field as soon as it has it.
  */
 static inline struct exit_trace_entry *exit_trace_claim(struct exit_trace *t)
 {
@@ -81,7 +87,8 @@ static inline struct exit_trace_entry *exit_trace_claim(struct exit_trace *t)
     t->pushed = seq + 1;
     t->newest = e;
     e->seq = seq;
-    e->ticks_valid = false;
+    e->gpa_valid = false;
+    e->ticks = EXIT_TRACE_TICKS_UNKNOWN;
     return e;
 }
 
@@ -91,8 +98,7 @@ static inline struct exit_trace_entry *exit_trace_claim(struct exit_trace *t)
  * reason in 15:0, flag bits above); gpa is kept only when gpa_valid (the CPU
  * fills GUEST_PHYSICAL_ADDRESS for EPT violations and misconfigurations, SDM
  * 28.2.1), else stored as 0.  The entry's latency stays unknown until
- * exit_trace_complete() (its ticks field is left as it was: it means
- * nothing while ticks_valid is false).
+ * exit_trace_complete().
  */
 static inline void exit_trace_push(struct exit_trace *t, uint32_t exit_reason,
                                    uint64_t qualification, uint64_t guest_rip, uint64_t gpa,
@@ -106,14 +112,25 @@ static inline void exit_trace_push(struct exit_trace *t, uint32_t exit_reason,
     e->gpa_valid = gpa_valid;
 }
 
+/* Whether an entry's latency is known (it was completed). */
+static inline bool exit_trace_ticks_known(const struct exit_trace_entry *e)
+{
+    return e->ticks != EXIT_TRACE_TICKS_UNKNOWN;
+}
+
+/* Whether the newest entry still waits for its latency: the exit it
+ * records is being handled.  False on an empty ring. */
+static inline bool exit_trace_newest_open(const struct exit_trace *t)
+{
+    return !exit_trace_ticks_known(t->newest);
+}
+
 /* Sets the latency of the newest entry (the exit now being resumed from);
  * on an empty ring it changes nothing a reader sees.  Called again, it
  * overwrites. */
 static inline void exit_trace_complete(struct exit_trace *t, uint64_t ticks)
 {
-    struct exit_trace_entry *e = t->newest;
-    e->ticks = ticks;
-    e->ticks_valid = true;
+    t->newest->ticks = ticks;
 }
 
 /* How many entries the ring holds: min(pushed, EXIT_TRACE_ENTRIES). */

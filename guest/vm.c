@@ -121,12 +121,11 @@ static void print_exit_counts(const struct vcpu *v)
  * normally timed: count it here, with the time its handling took. */
 static void record_final_exit(struct vcpu *v)
 {
-    if (!v->exit_tsc)
+    if (!exit_trace_newest_open(&v->trace))
         return;
     uint64_t ticks = rdtsc() - v->exit_tsc;
     exit_stats_record(&v->stats, v->exit_reason & EXIT_REASON_BASIC_MASK, ticks);
     exit_trace_complete(&v->trace, ticks);
-    v->exit_tsc = 0;
 }
 
 /* Stops that are not the guest's own doing get the trace ring printed:

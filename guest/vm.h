@@ -96,8 +96,18 @@ struct vcpu {
      * (guest/exit_stats.c), and the last 64 kept (guest/exit_trace.c). */
     struct exit_stats stats;
     struct exit_trace trace;
-    uint64_t exit_tsc;          /* TSC at the exit being handled; 0 when in the guest */
+    /* TSC at the start of the exit being handled, or of the last one: an
+     * exit is being handled while its trace entry is open
+     * (exit_trace_newest_open()). */
+    uint64_t exit_tsc;
     uint32_t exit_reason;       /* raw exit reason of that exit */
+    /* RIP, which the backend reads once per exit and keeps in step with
+     * every write (read it with vcpu_rip()). */
+    uint64_t rip;
+    /* The backend's: the TSC from which an exit must prepare the next entry
+     * in full (the turn's end, a virtual timer event, re-arming the
+     * preemption timer), as of the last preparation. */
+    uint64_t turn_end;
     struct x86_event pending_event;     /* injected at the next entry */
     struct vcpu_msr_state msr;
     /* Interrupts (guest/vcpu_intr.c): the local APIC (which also holds the

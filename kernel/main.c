@@ -153,6 +153,7 @@ void keel_main(uint32_t magic, uint32_t mbi_phys)
     fpu_init();
     if (!vmx_enable(&caps))
         keel_finish(false, "cannot enter VMX operation");
+    selftest_run_in_vmx();
     pr_info("exit bookkeeping (statistics and trace): %lu TSC ticks per exit",
             vmx_bookkeeping_ticks());
     size_t configured = vms_create(&boot_info);

@@ -10,6 +10,7 @@
 #include "mm/frame.h"
 #include "mm/kmalloc.h"
 #include "mm/paging.h"
+#include "vmx/vmcs.h"
 
 /* An address nothing else in keel maps: the start of the vmalloc-style hole
  * between the direct map and keel's image. */
@@ -137,17 +138,29 @@ static void crash_oom(void)
         frame_alloc();
 }
 
+/* A VMREAD that fails: in VMX operation, with no current VMCS (none is
+ * loaded before the first VM is set up). */
+static void crash_vmcs(void)
+{
+    pr_info("selftest: VMREAD with no current VMCS on purpose");
+    uint64_t value = vmcs_read(VM_INSTRUCTION_ERROR);
+    /* Used, or the compiler drops the read (VMREAD has no side effects). */
+    __asm__ __volatile__("" : : "r"(value));
+}
+
 struct selftest {
     const char *name;
     void (*run)(void);
+    bool in_vmx;        /* runs once keel is in VMX operation */
 };
 
 static const struct selftest selftests[] = {
-    { "mm", selftest_mm },
-    { "pagefault", crash_pagefault },
-    { "ud", crash_ud },
-    { "panic", crash_panic },
-    { "oom", crash_oom },
+    { "mm", selftest_mm, false },
+    { "pagefault", crash_pagefault, false },
+    { "ud", crash_ud, false },
+    { "panic", crash_panic, false },
+    { "oom", crash_oom, false },
+    { "vmcs", crash_vmcs, true },
 };
 
 #define NR_SELFTESTS (sizeof(selftests) / sizeof(selftests[0]))
@@ -165,16 +178,27 @@ int selftest_check_name(const char *name, char *err, size_t errlen)
     return -1;
 }
 
-int selftest_run(void)
+static int run_selftest(bool in_vmx)
 {
     if (!keel_options.selftest[0])
         return 0;
     for (size_t i = 0; i < NR_SELFTESTS; i++) {
-        if (strcmp(selftests[i].name, keel_options.selftest) == 0) {
+        if (strcmp(selftests[i].name, keel_options.selftest) == 0 &&
+            selftests[i].in_vmx == in_vmx) {
             failures = 0;
             selftests[i].run();
             return failures;
         }
     }
     return 0;
+}
+
+int selftest_run(void)
+{
+    return run_selftest(false);
+}
+
+int selftest_run_in_vmx(void)
+{
+    return run_selftest(true);
 }

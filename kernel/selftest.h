@@ -8,8 +8,11 @@
 
 /* Checks a selftest name; returns 0 or -1 with the known names in err. */
 int selftest_check_name(const char *name, char *err, size_t errlen);
-/* Runs the selftest named by keel_options.selftest, if any.  Returns the
- * number of failed checks (crash tests do not return). */
+/* Runs the selftest named by keel_options.selftest, if any: selftest_run()
+ * those that run early, selftest_run_in_vmx() those that need VMX
+ * operation.  Returns the number of failed checks (crash tests do not
+ * return). */
 int selftest_run(void);
+int selftest_run_in_vmx(void);
 
 #endif

@@ -10,7 +10,7 @@
 ;   guest's registers and runs the exit path of vmx/run.c on this same
 ;   stack, in two calls:
 ;       action = vmx_exit_begin(v)        the exit's start, then its handler
-;       vmx_exit_end(v, action)           true: resume the guest now
+;       vmx_exit_end(v, action)           v: resume the guest now; NULL: leave
 ;   and resumes the guest without coming back here, so an exit that keel
 ;   handles in place costs the register save and restore, those calls and
 ;   VMRESUME, nothing more.  Otherwise vmx_enter returns 0 to vcpu_run().
@@ -48,7 +48,7 @@ FRAME_RBP equ 6 * 8
 
 ; Loads the guest's registers from the struct vcpu at rdi (rdi last).
 ; MOVs leave the flags alone.
-%macro LOAD_GUEST_REGS 0
+%macro LOAD_GUEST_REGS_FROM_RDI 0
     mov rax, [rdi + REG_RAX]
     mov rcx, [rdi + REG_RCX]
     mov rdx, [rdi + REG_RDX]
@@ -64,6 +64,26 @@ FRAME_RBP equ 6 * 8
     mov r14, [rdi + REG_R14]
     mov r15, [rdi + REG_R15]
     mov rdi, [rdi + REG_RDI]
+%endmacro
+
+; The same from the struct vcpu at rax (rax last): where vmx_exit_end
+; returned it.
+%macro LOAD_GUEST_REGS_FROM_RAX 0
+    mov rcx, [rax + REG_RCX]
+    mov rdx, [rax + REG_RDX]
+    mov rbx, [rax + REG_RBX]
+    mov rbp, [rax + REG_RBP]
+    mov rsi, [rax + REG_RSI]
+    mov rdi, [rax + REG_RDI]
+    mov r8,  [rax + REG_R8]
+    mov r9,  [rax + REG_R9]
+    mov r10, [rax + REG_R10]
+    mov r11, [rax + REG_R11]
+    mov r12, [rax + REG_R12]
+    mov r13, [rax + REG_R13]
+    mov r14, [rax + REG_R14]
+    mov r15, [rax + REG_R15]
+    mov rax, [rax + REG_RAX]
 %endmacro
 
 section .text
@@ -92,7 +112,7 @@ vmx_enter:
     jbe .vmwrite_failed                 ; CF or ZF: the VMCS refused
 
     test esi, esi                       ; launched?
-    LOAD_GUEST_REGS
+    LOAD_GUEST_REGS_FROM_RDI
     jnz .resume                         ; the flags of `test esi, esi` survive MOVs
     vmlaunch
     jmp .entry_failed
@@ -145,11 +165,10 @@ vmx_exit_entry:
     call vmx_exit_begin                 ; rdi = v; the C calls preserve RBP and RSP
     mov rdi, [rsp]
     mov esi, eax                        ; what the handler returned
-    call vmx_exit_end
-    test al, al
+    call vmx_exit_end                   ; v to resume, or NULL
+    test rax, rax
     jz .leave
-    mov rdi, [rsp]
-    LOAD_GUEST_REGS
+    LOAD_GUEST_REGS_FROM_RAX
     vmresume
     jmp vmx_enter.entry_failed          ; JMP leaves the flags of VMRESUME
 .leave:

@@ -24,7 +24,9 @@
  * What the exit path reads before the handler runs follows the flags:
  *   EXIT_NO_QUALIFICATION   the exit qualification is undefined or 0 (SDM
  *                           vol. 3C 28.2.1, table 28-1 lists the exits that
- *                           have one): it is not read
+ *                           have one): it is not read, and nothing else is
+ *                           (so such a reason has neither flag below: the
+ *                           exit path tests this one alone)
  *   EXIT_DURING_DELIVERY    the exit can happen while the CPU delivers an
  *                           event through the IDT (SDM vol. 3C 28.2.4), so
  *                           the IDT-vectoring information is read; an

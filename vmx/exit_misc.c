@@ -320,6 +320,6 @@ enum exit_action vmx_exit_exception_nmi(struct vcpu *v)
 enum exit_action vmx_exit_preemption_timer(struct vcpu *v)
 {
     /* Its count is 0 now: it is written again before the next entry. */
-    vmx_rearm_preemption_timer(to_vmx(v));
+    vmx_rearm_preemption_timer(v);
     return rdtsc() >= v->vm->timer_deadline ? EXIT_RESUME : EXIT_YIELD;
 }

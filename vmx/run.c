@@ -7,8 +7,9 @@
  * The exit path is written for length, since every exit pays for it: an
  * exit that keel handles in place costs entry.asm's register save and
  * restore, these two functions and the handler, nothing more.  In the
- * common case neither function makes a call, so neither needs a stack
- * frame, and vcpu_run() is not involved at all.  Under Bochs, where an
+ * common case neither function makes a call but the handler's (a tail
+ * call), so neither needs a stack frame, and vcpu_run() is not involved
+ * at all.  Under Bochs, where an
  * instruction is a TSC tick, `make bench` measures the result
  * (docs/benchmarks.md).
  */
@@ -77,9 +78,9 @@ static uint64_t arm_preemption_timer(struct vcpu *v, uint64_t turn_end)
     return deadline == UINT64_MAX ? turn_end : 0;
 }
 
-void vmx_rearm_preemption_timer(struct vcpu_vmx *x)
+void vmx_rearm_preemption_timer(struct vcpu *v)
 {
-    x->turn_end = 0;
+    v->turn_end = 0;
 }
 
 /* ---- Before an entry -------------------------------------------------------- */
@@ -105,25 +106,26 @@ static void prepare_entry(struct vcpu *v)
         turn_end = v->vm->timer_deadline;
     if (vmx_policy.preemption_timer)
         turn_end = arm_preemption_timer(v, turn_end);
-    x->turn_end = turn_end;
+    v->turn_end = turn_end;
 }
 
 /* Whether the exit path must stop by prepare_entry() or end the turn: the
  * turn's end, a timer model due or a preemption timer to re-arm
  * (turn_end); an event to inject or to look for, or a guest access that
  * may have re-armed a timer (intr_check, which is set whenever an event is
- * queued in pending_event and by pc_timers_touched()).  In the common case none of these, and the exit
- * path pays these tests alone.  The exit's TSC stands for the present. */
+ * queued in pending_event and by pc_timers_touched()).  In the common case
+ * none of these, and the exit path pays these tests alone.  The exit's TSC
+ * stands for the present. */
 static inline bool entry_work_pending(struct vcpu *v)
 {
-    return v->exit_tsc >= to_vmx(v)->turn_end || v->intr_check;
+    return v->exit_tsc >= v->turn_end || v->intr_check;
 }
 
 /* ---- The exit's bookkeeping --------------------------------------------------- */
 
 /* The bookkeeping of an exit's start (its TSC was taken first): its trace
- * entry, with the reason and RIP, and the qualification and guest-physical
- * address 0 until the exit path reads them. */
+ * entry, with the reason and RIP, the qualification 0 and no guest-physical
+ * address until the exit path reads them. */
 static inline __attribute__((always_inline)) struct exit_trace_entry *
 start_bookkeeping(struct vcpu *v, uint32_t reason, uint64_t rip)
 {
@@ -131,8 +133,6 @@ start_bookkeeping(struct vcpu *v, uint32_t reason, uint64_t rip)
     traced->exit_reason = reason;
     traced->guest_rip = rip;
     traced->qualification = 0;
-    traced->gpa = 0;
-    traced->gpa_valid = false;
     return traced;
 }
 
@@ -144,13 +144,12 @@ static inline __attribute__((always_inline)) void end_bookkeeping(struct vcpu *v
     uint64_t ticks = rdtsc() - v->exit_tsc;
     exit_stats_record(&v->stats, v->exit_reason & EXIT_REASON_BASIC_MASK, ticks);
     exit_trace_complete(&v->trace, ticks);
-    v->exit_tsc = 0;
 }
 
 /* The same where it is not known that an exit is being handled. */
 static void end_exit(struct vcpu *v)
 {
-    if (v->exit_tsc)
+    if (exit_trace_newest_open(&v->trace))
         end_bookkeeping(v);
 }
 
@@ -198,7 +197,7 @@ enum exit_action vmx_exit_begin(struct vcpu *v)
     uint32_t reason = vmcs_read32(VM_EXIT_REASON);
     uint64_t rip = vmcs_read(GUEST_RIP);
     v->exit_reason = reason;
-    to_vmx(v)->guest_rip = rip;
+    v->rip = rip;
     /* The exit's trace entry is also where the handlers find the
      * qualification and the guest-physical address
      * (vmx_exit_qualification()): each is read once, into it. */
@@ -207,7 +206,12 @@ enum exit_action vmx_exit_begin(struct vcpu *v)
     if (__builtin_expect(reason & (EXIT_REASON_FAILED_VMENTRY | VMX_EXIT_KIND_HIGH_BITS), 0))
         return exit_begin_unusual(v, traced, reason);
     const struct vmx_exit_kind *kind = &vmx_exits[reason & VMX_EXIT_KIND_INDEX_MASK];
+    exit_handler_fn handler = kind->handler;
     uint32_t flags = kind->flags;
+    /* An exit without a qualification has nothing more to read (vmx/exit.c):
+     * most exits that come often, in one test. */
+    if (flags & EXIT_NO_QUALIFICATION)
+        return handler(v);
     if (!(flags & EXIT_NO_QUALIFICATION))
         traced->qualification = vmcs_read(EXIT_QUALIFICATION);
     if (flags & EXIT_HAS_GPA) {
@@ -217,19 +221,19 @@ enum exit_action vmx_exit_begin(struct vcpu *v)
     if (flags & EXIT_DURING_DELIVERY) {
         uint32_t idt_vectoring = vmcs_read32(IDT_VECTORING_INFO_FIELD);
         if (vmx_intr_info_valid(idt_vectoring))
-            return exit_begin_delivery(v, kind->handler, idt_vectoring);
+            return exit_begin_delivery(v, handler, idt_vectoring);
     }
-    return kind->handler(v);
+    return handler(v);
 }
 
 /* vmx_exit_end() when the entry needs preparing: the turn may be over. */
-static __attribute__((noinline)) bool exit_end_prepared(struct vcpu *v)
+static __attribute__((noinline)) struct vcpu *exit_end_prepared(struct vcpu *v)
 {
     if (v->exit_tsc - to_vmx(v)->slice_start > VCPU_TIME_SLICE_TICKS)
-        return false;
+        return NULL;
     prepare_entry(v);
     end_bookkeeping(v);
-    return true;
+    return v;
 }
 
 /*
@@ -237,23 +241,24 @@ static __attribute__((noinline)) bool exit_end_prepared(struct vcpu *v)
  * returned: whether the vCPU goes on at once.  If it does (the handler
  * neither yielded nor found a failed entry, the VM is still runnable and
  * its turn is not over), the entry is prepared and the exit ends, counted
- * in the statistics and the trace, and entry.asm resumes the guest.
- * Otherwise vcpu_run() takes over.
+ * in the statistics and the trace, and entry.asm resumes the guest: v is
+ * returned, for it to load the registers from.  Otherwise NULL, and
+ * vcpu_run() takes over.
  */
-bool vmx_exit_end(struct vcpu *v, enum exit_action action);
+struct vcpu *vmx_exit_end(struct vcpu *v, enum exit_action action);
 
-bool vmx_exit_end(struct vcpu *v, enum exit_action action)
+struct vcpu *vmx_exit_end(struct vcpu *v, enum exit_action action)
 {
     if (action != EXIT_RESUME) {
         to_vmx(v)->yield = action == EXIT_YIELD;
-        return false;
+        return NULL;
     }
     if (v->vm->state != VM_STATE_RUNNABLE)
-        return false;
+        return NULL;
     if (entry_work_pending(v))
         return exit_end_prepared(v);
     end_bookkeeping(v);
-    return true;
+    return v;
 }
 
 /* ---- What the bookkeeping costs ---------------------------------------------------- */

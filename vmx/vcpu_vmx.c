@@ -108,10 +108,10 @@ void vcpu_set_gpr(struct vcpu *v, enum x86_gpr r, uint64_t value)
         v->regs.gpr[r] = value;
 }
 
-/* RIP is read once per exit (begin_exit) and kept in step with every write. */
+/* RIP is read once per exit (vmx_exit_begin) and kept in step with every write. */
 uint64_t vcpu_rip(struct vcpu *v)
 {
-    return to_vmx(v)->guest_rip;
+    return v->rip;
 }
 
 uint64_t vcpu_rflags(struct vcpu *v)
@@ -186,7 +186,7 @@ void vcpu_code_position(struct vcpu *v, struct vcpu_code_position *out)
     out->cr0 = vcpu_cr0(v);
     out->mode = mode_of(out->cr0, vcpu_efer(v), vmcs_read32(GUEST_CS_AR_BYTES));
     out->cs_base = vmcs_read(GUEST_CS_BASE);
-    out->rip = to_vmx(v)->guest_rip;
+    out->rip = v->rip;
 }
 
 void vcpu_skip_instruction(struct vcpu *v)
@@ -203,7 +203,7 @@ enum exit_action vmx_clear_blocking(uint32_t interruptibility)
 
 void vcpu_set_rip(struct vcpu *v, uint64_t rip)
 {
-    to_vmx(v)->guest_rip = rip;
+    v->rip = rip;
     vmcs_write(GUEST_RIP, rip);
     uint32_t intr = vmcs_read32(GUEST_INTERRUPTIBILITY_INFO);
     if (intr & (INTERRUPTIBILITY_STI | INTERRUPTIBILITY_MOV_SS))

@@ -66,14 +66,9 @@ struct vcpu_vmx {
      * handler asked to give the CPU up. */
     uint64_t slice_start;
     bool yield;
-    /* The TSC at which the exit path must prepare the entry again (the
-     * turn's end, a virtual timer event, re-arming the preemption timer),
-     * as of the last preparation: the exit path's one time check. */
-    uint64_t turn_end;
 
-    /* RIP, read once per exit and kept in step with every write.  The
-     * exit's own fields are in its trace entry (vmx_exit_qualification()). */
-    uint64_t guest_rip;
+    /* The exit's own fields are in its trace entry
+     * (vmx_exit_qualification()), RIP in struct vcpu. */
 
     uint64_t xcr0;
     void *fpu_area;             /* x87/SSE/AVX registers while another vCPU runs */
@@ -99,9 +94,10 @@ static inline struct vcpu_vmx *to_vmx(struct vcpu *v)
     return (struct vcpu_vmx *)v->arch;
 }
 
-/* The current exit's qualification and guest-physical address (0 for
- * reasons without one).  The exit path reads each once, into the exit's
- * trace entry, which is the newest one until the next exit. */
+/* The current exit's qualification (0 for reasons without one) and
+ * guest-physical address (only for EPT violations and misconfigurations).
+ * The exit path reads each once, into the exit's trace entry, which is the
+ * newest one until the next exit. */
 static inline uint64_t vmx_exit_qualification(const struct vcpu *v)
 {
     return v->trace.newest->qualification;
@@ -148,7 +144,7 @@ void vmx_vcpu_forget(struct vcpu *v);       /* drop, not save, v's state on the 
 
 /* vmx/run.c */
 void vcpu_run(struct vcpu *v);              /* until it stops or yields */
-void vmx_rearm_preemption_timer(struct vcpu_vmx *x);    /* before the next entry */
+void vmx_rearm_preemption_timer(struct vcpu *v);    /* before the next entry */
 
 /* vmx/events.c: the event the current exit interrupted (its valid
  * IDT-vectoring information) is queued again; the queued event, or an NMI
@@ -174,9 +170,8 @@ enum exit_action vmx_clear_blocking(uint32_t interruptibility);
  * stack frame. */
 static inline enum exit_action vmx_instruction_done(struct vcpu *v)
 {
-    struct vcpu_vmx *x = (struct vcpu_vmx *)v->arch;
-    uint64_t rip = x->guest_rip + vmcs_read(VM_EXIT_INSTRUCTION_LEN);
-    x->guest_rip = rip;
+    uint64_t rip = v->rip + vmcs_read(VM_EXIT_INSTRUCTION_LEN);
+    v->rip = rip;
     vmcs_write(GUEST_RIP, rip);
     uint32_t intr = vmcs_read32(GUEST_INTERRUPTIBILITY_INFO);
     if (__builtin_expect(intr & (INTERRUPTIBILITY_STI | INTERRUPTIBILITY_MOV_SS), 0))

@@ -12,23 +12,25 @@ const char *vmcs_instruction_error_text(void)
     return vm_instruction_error_name((unsigned)err);
 }
 
-static _Noreturn void vmcs_access_failed(const char *what, enum vmcs_field field,
-                                         enum vmx_status st, void *where)
+static const char *report_access(const char *what, enum vmcs_field field, enum vmx_status st)
 {
-    panic("%s of VMCS field 0x%x failed (%s) at %p", what, (unsigned)field,
-          st == VMX_FAIL_INVALID ? "VMfailInvalid: no current VMCS"
-                                 : vmcs_instruction_error_text(),
-          where);
+    kprintf("  %s of VMCS field 0x%x failed (%s)\n", what, (unsigned)field,
+            st == VMX_FAIL_INVALID ? "VMfailInvalid: no current VMCS"
+                                   : vmcs_instruction_error_text());
+    return st == VMX_FAIL_INVALID ? "VMCS access with no current VMCS" : "VMCS access failed";
 }
 
-void vmcs_read_failed(enum vmcs_field field, enum vmx_status st, void *where)
+const char *vmcs_read_failure_report(const struct trap_frame *frame)
 {
-    vmcs_access_failed("VMREAD", field, st, where);
+    enum vmcs_field field = (enum vmcs_field)frame->rdi;
+    uint64_t value;
+    return report_access("VMREAD", field, vmread(field, &value));
 }
 
-void vmcs_write_failed(enum vmcs_field field, enum vmx_status st, void *where)
+const char *vmcs_write_failure_report(const struct trap_frame *frame)
 {
-    vmcs_access_failed("VMWRITE", field, st, where);
+    enum vmcs_field field = (enum vmcs_field)frame->rdi;
+    return report_access("VMWRITE", field, vmwrite(field, frame->rsi));
 }
 
 void vmcs_set_bits(enum vmcs_field field, uint64_t bits)

@@ -11,25 +11,19 @@
 #include "vmx/vmcs_fields.h"
 #include "vmx/vmx_ops.h"
 
-/* The failure paths, out of line: they panic, naming where in keel the
- * access was. */
-_Noreturn void vmcs_read_failed(enum vmcs_field field, enum vmx_status st, void *where);
-_Noreturn void vmcs_write_failed(enum vmcs_field field, enum vmx_status st, void *where);
+#include "arch/x86/traps.h"
 
-/* The address of the code that uses it, for those reports.  (Not
- * __builtin_return_address(0): inlined into a function, that makes the
- * function set up a frame pointer on its fast path too.) */
-static inline __attribute__((always_inline)) void *vmcs_here(void)
-{
-    void *pc;
-    __asm__("lea 0(%%rip), %0" : "=r"(pc));
-    return pc;
-}
+/* What a failed access's UD2 (below) is reported with, from the registers:
+ * RDI the field, RSI the value a VMWRITE was to write (vmx/vmcs.c). */
+const char *vmcs_read_failure_report(const struct trap_frame *frame);
+const char *vmcs_write_failure_report(const struct trap_frame *frame);
 
 /* Inline: these run several times on every exit, so the success path is
  * the VMX instruction and one conditional jump (VMfail sets CF or ZF: SDM
- * vol. 3C 31.2); the failure path asks again for the status to report it,
- * which is the same answer since nothing changed in between. */
+ * vol. 3C 31.2).  The failure path is a UD2 (arch/x86/traps.h), not a
+ * call, so that a function using them needs no stack frame for it: keel's
+ * crash report then names the field and the VM-instruction error (which
+ * the report asks for again: nothing changed in between) and where it was. */
 static inline __attribute__((always_inline)) uint64_t vmcs_read(enum vmcs_field field)
 {
     uint64_t value;
@@ -40,7 +34,10 @@ static inline __attribute__((always_inline)) uint64_t vmcs_read(enum vmcs_field 
                  : failed);
     return value;
 failed:
-    vmcs_read_failed(field, vmread(field, &value), vmcs_here());
+    __asm__ __volatile__(TRAP_REPORT_UD2("%c[report]")
+                         :
+                         : "D"((uint64_t)field), [report] "i"(vmcs_read_failure_report));
+    __builtin_unreachable();
 }
 
 static inline __attribute__((always_inline)) void vmcs_write(enum vmcs_field field,
@@ -53,7 +50,11 @@ static inline __attribute__((always_inline)) void vmcs_write(enum vmcs_field fie
                  : failed);
     return;
 failed:
-    vmcs_write_failed(field, vmwrite(field, value), vmcs_here());
+    __asm__ __volatile__(TRAP_REPORT_UD2("%c[report]")
+                         :
+                         : "D"((uint64_t)field), "S"(value),
+                           [report] "i"(vmcs_write_failure_report));
+    __builtin_unreachable();
 }
 
 static inline uint32_t vmcs_read32(enum vmcs_field field)

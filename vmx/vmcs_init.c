@@ -168,7 +168,6 @@ static int setup_controls(struct vcpu_vmx *x)
         vmcs_write(VMX_PREEMPTION_TIMER_VALUE, VMX_TIME_SLICE_TICKS);
     x->preemption_timer_value = VMX_TIME_SLICE_TICKS;
     x->preemption_timer_saved = exit & VM_EXIT_SAVE_PREEMPTION_TIMER_VALUE;
-    x->turn_end = 0;
     return 0;
 }
 
@@ -362,6 +361,7 @@ static void reset_vcpu_state(struct vcpu *v)
     for (unsigned i = 0; i < CPUID_CACHE_SIZE; i++)
         x->cpuid_cache[i].kind = CPUID_ENTRY_EMPTY;
     v->pending_event.valid = false;
+    v->turn_end = 0;                    /* prepare the first entry in full */
     v->msr = (struct vcpu_msr_state){ .misc_enable = UINT64_C(1) };     /* fast strings */
 }
 

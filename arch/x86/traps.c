@@ -79,10 +79,23 @@ static void print_registers(const struct trap_frame *f)
     kprintf("  CR0=%016lx  CR3=%016lx  CR4=%016lx\n", read_cr0(), read_cr3(), read_cr4());
 }
 
+extern const struct trap_report __trap_reports_start[], __trap_reports_end[];
+
+/* The report of a UD2 placed with TRAP_REPORT_UD2, or NULL. */
+static const struct trap_report *trap_report_at(uint64_t rip)
+{
+    for (const struct trap_report *r = __trap_reports_start; r < __trap_reports_end; r++)
+        if (r->rip == rip)
+            return r;
+    return NULL;
+}
+
 static _Noreturn void report_fatal_trap(const struct trap_frame *f)
 {
     kprintf("\nkeel: unhandled %s (vector %lu) in keel at RIP %016lx, error code 0x%lx\n",
             exception_name((unsigned)f->vector), f->vector, f->rip, f->error_code);
+    const struct trap_report *r = f->vector == EXC_UD ? trap_report_at(f->rip) : NULL;
+    const char *summary = r ? r->report(f) : NULL;
     if (f->vector == EXC_PF) {
         char why[96];
         page_fault_error_text(f->error_code, why, sizeof(why));
@@ -90,6 +103,8 @@ static _Noreturn void report_fatal_trap(const struct trap_frame *f)
     }
     print_registers(f);
     print_backtrace(f->rbp);
+    if (summary)
+        keel_finish(false, "keel crashed: %s", summary);
     keel_finish(false, "keel crashed: unhandled %s", exception_name((unsigned)f->vector));
 }
 

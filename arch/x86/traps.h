@@ -40,6 +40,28 @@ void trap_register(unsigned vector, trap_handler_fn fn);
 /* Called by traps.asm for every vector. */
 void trap_dispatch(struct trap_frame *frame);
 
+/*
+ * A deliberate UD2 with its own report: TRAP_REPORT_UD2(fn) puts a UD2 in
+ * the code and records (its address, fn) in the section .trap_reports, so
+ * that the fatal #UD report calls fn(frame) to say what went wrong (from
+ * the registers the code set up for it) and goes on as for any crash,
+ * with fn's summary in keel's result line.  A check whose failure path is only this, and no call, lets the
+ * compiler leave a function without a stack frame (the VMCS accessors use
+ * it on the exit path).  Use it in an asm statement as its text.
+ */
+struct trap_report {
+    uint64_t rip;
+    /* Prints the details; returns what keel's result line says. */
+    const char *(*report)(const struct trap_frame *frame);
+};
+
+#define TRAP_REPORT_UD2(fn_operand)                                  \
+    "1: ud2\n\t"                                                      \
+    ".pushsection .trap_reports, \"a\"\n\t"                          \
+    ".balign 8\n\t"                                                   \
+    ".quad 1b, " fn_operand "\n\t"                                    \
+    ".popsection"
+
 /* Human name of an exception vector ("#GP general protection"), or "interrupt". */
 const char *exception_name(unsigned vector);
 /* Decodes a #PF error code into text ("write, supervisor, present"). */

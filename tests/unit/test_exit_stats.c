@@ -94,7 +94,7 @@ TEST(bucket_edges_at_every_power_of_two)
         unsigned at = k < EXIT_STATS_LAST_BUCKET ? k : EXIT_STATS_LAST_BUCKET;
         if (exit_stats_bucket(p - 1) != below || exit_stats_bucket(p) != at ||
             exit_stats_bucket(p + 1) != at)
-            UNIT_FAIL("2^%u: buckets %u %u %u, expected %u %u %u", k,
+            UNIT_FAIL("2^%u: buckets %zu %zu %zu, expected %u %u %u", k,
                       exit_stats_bucket(p - 1), exit_stats_bucket(p), exit_stats_bucket(p + 1),
                       below, at, at);
     }

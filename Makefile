@@ -29,7 +29,10 @@ OBJS     := $(patsubst %.c,$(BUILD)/obj/%.o,$(C_SRCS)) \
 # -mcmodel=kernel: keel is linked in the top 2 GiB (see linker.ld).
 # -mno-sse/-mno-mmx/-mno-80387: keel never saves the host FPU/SSE state, and a
 # guest's vector registers must not be clobbered behind its back.
-# -fno-omit-frame-pointer: panic() and the exception handlers walk the stack.
+# -fno-omit-frame-pointer: panic() and the exception handlers walk the stack;
+# -momit-leaf-frame-pointer: a function that calls nothing needs no frame for
+# that (a crash in one is reported at its RIP, and its caller's chain is
+# intact), and the VM-exit path's phases and handlers are such leaves.
 CFLAGS := -ffreestanding -mno-red-zone -mcmodel=kernel -mno-sse -mno-mmx -mno-80387 \
           -fno-pic -fno-pie -fno-stack-protector -fno-omit-frame-pointer -momit-leaf-frame-pointer \
           -ffunction-sections -fdata-sections -fno-strict-aliasing \

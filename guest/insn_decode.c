@@ -60,14 +60,37 @@ enum alu_opcode_form {
     ALU_FORM_GB_EB = 2,         /* op r8, r/m8 */
     ALU_FORM_GV_EV = 3,         /* op r, r/m */
 };
-/* Group 1 numbers of the operations keel does not emulate, and CMP. */
-#define GROUP1_ADC              2
-#define GROUP1_SBB              3
+/* Group 1 number of CMP (the others are enum alu_op). */
 #define GROUP1_CMP              7
 
-/* Group 3 (F6/F7) and group 11 (C6/C7) extensions keel knows. */
+/* Group 3 (F6/F7): TEST, NOT, NEG, MUL, IMUL, DIV, IDIV (SDM vol. 2A table A-6). */
 #define GROUP3_TEST             0
+#define GROUP3_TEST_ALIAS       1       /* undocumented */
+#define GROUP3_NOT              2
+#define GROUP3_NEG              3
+#define GROUP3_MUL              4
+#define GROUP3_IMUL             5
+#define GROUP3_DIV              6
+#define GROUP3_IDIV             7
+/* Group 4 (FE) and 5 (FF). */
+#define GROUP5_INC              0
+#define GROUP5_DEC              1
+#define GROUP5_CALL_NEAR        2
+#define GROUP5_JMP_NEAR         4
+#define GROUP5_PUSH             6
+/* Group 1A (8F) and 11 (C6/C7). */
+#define GROUP1A_POP             0
 #define GROUP11_MOV             0
+/* Group 7 (0F 01) and 8 (0F BA). */
+#define GROUP7_SMSW             4
+#define GROUP8_FIRST            4       /* BT; 0-3 are reserved */
+
+/* Opcodes whose low 3 bits name a register (PUSH/POP r, SDM vol. 2A A.2.4). */
+#define OPCODE_REG_MASK         7
+#define OPCODE_PUSH_REG         0x50
+#define OPCODE_POP_REG          0x58
+/* The condition of Jcc/SETcc/CMOVcc is the opcode's low nibble. */
+#define OPCODE_COND_MASK        0x0f
 
 struct decoder {
     const uint8_t *bytes;
@@ -224,6 +247,15 @@ static uint8_t operand_size(const struct decoder *d)
     return d->operand_size_prefix ? 2 : 4;
 }
 
+/* PUSH, POP and the stack-frame instructions: 64 bits in 64-bit mode unless
+ * 66 makes them 16 (SDM vol. 1 6.2.5; there is no 32-bit push there). */
+static uint8_t stack_operand_size(const struct decoder *d)
+{
+    if (d->mode == CPU_MODE_64)
+        return d->operand_size_prefix && !(d->rex & REX_W) ? 2 : 8;
+    return d->operand_size;
+}
+
 static uint8_t address_size(const struct decoder *d)
 {
     switch (d->mode) {
@@ -368,6 +400,7 @@ static int decode_modrm_mem(struct decoder *d, struct insn *out, uint8_t *reg_fi
         return INSN_ERR_UNSUPPORTED;
 
     *reg_field = modrm_reg(modrm);
+    out->has_mem = true;
     out->mem.addr_size = d->address_size;
     out->mem.scale = 1;
     if (d->address_size == 2)
@@ -441,13 +474,13 @@ static int fetch_immediate(struct decoder *d, struct insn *out, unsigned imm_siz
     return fetch_signed(d, imm_size, &out->imm);
 }
 
-/* 00-3B: the two-operand ALU forms (ADC and SBB are not emulated). */
+/* 00-3B: the two-operand ALU forms. */
 static int decode_alu_opcode(struct decoder *d, struct insn *out, uint8_t opcode)
 {
     uint8_t alu = (opcode >> ALU_OPCODE_OP_SHIFT) & ALU_OPCODE_OP_MASK;
     uint8_t form = opcode & ALU_OPCODE_FORM_MASK;
 
-    if (form > ALU_FORM_GV_EV || alu == GROUP1_ADC || alu == GROUP1_SBB)
+    if (form > ALU_FORM_GV_EV)
         return INSN_ERR_UNSUPPORTED;
     bool dst_is_mem = form == ALU_FORM_EB_GB || form == ALU_FORM_EV_GV;
     uint8_t size = (form == ALU_FORM_EV_GV || form == ALU_FORM_GV_EV) ? d->operand_size : 1;
@@ -466,8 +499,6 @@ static int decode_group1(struct decoder *d, struct insn *out, uint8_t opcode)
     if (err)
         return err;
 
-    if (ext == GROUP1_ADC || ext == GROUP1_SBB)
-        return INSN_ERR_UNSUPPORTED;
     if (ext == GROUP1_CMP) {
         out->op = INSN_CMP;
     } else {
@@ -477,18 +508,141 @@ static int decode_group1(struct decoder *d, struct insn *out, uint8_t opcode)
     return fetch_immediate(d, out, opcode == 0x81 ? imm_z_size(size) : 1);
 }
 
-/* F6/F7 /0: TEST r/m, imm (the rest of group 3 is not emulated). */
+/* F6/F7: group 3.  /1 (an undocumented alias of TEST) is refused. */
 static int decode_group3(struct decoder *d, struct insn *out, uint8_t opcode)
+{
+    static const enum insn_op ops[8] = {
+        [GROUP3_NOT] = INSN_NOT, [GROUP3_NEG] = INSN_NEG, [GROUP3_MUL] = INSN_MUL,
+        [GROUP3_IMUL] = INSN_IMUL1, [GROUP3_DIV] = INSN_DIV, [GROUP3_IDIV] = INSN_IDIV,
+    };
+    uint8_t size = size_of_pair(d, opcode);
+    uint8_t ext;
+    int err = decode_modrm_group_form(d, out, size, &ext);
+    if (err)
+        return err;
+    if (ext == GROUP3_TEST) {
+        out->op = INSN_TEST;
+        return fetch_immediate(d, out, imm_z_size(size));
+    }
+    if (ext == GROUP3_TEST_ALIAS)
+        return INSN_ERR_UNSUPPORTED;
+    out->op = ops[ext];
+    /* MUL, IMUL, DIV and IDIV read the memory operand and write rAX/rDX. */
+    out->dst_is_mem = ext == GROUP3_NOT || ext == GROUP3_NEG;
+    return 0;
+}
+
+/* FE (group 4: INC/DEC r/m8) and FF (group 5).  In 64-bit mode near
+ * JMP/CALL and PUSH default to 64-bit operands; JMP and CALL ignore 66 on
+ * Intel CPUs (SDM vol. 2A "JMP", "CALL": "operand size is forced to 64
+ * bits"), PUSH takes it as 16. */
+static int decode_group4_5(struct decoder *d, struct insn *out, uint8_t opcode)
 {
     uint8_t size = size_of_pair(d, opcode);
     uint8_t ext;
     int err = decode_modrm_group_form(d, out, size, &ext);
     if (err)
         return err;
-    if (ext != GROUP3_TEST)
+    switch (ext) {
+    case GROUP5_INC:
+        out->op = INSN_INC;
+        return 0;
+    case GROUP5_DEC:
+        out->op = INSN_DEC;
+        return 0;
+    default:
+        break;
+    }
+    if (opcode != 0xff)
         return INSN_ERR_UNSUPPORTED;
-    out->op = INSN_TEST;
-    return fetch_immediate(d, out, imm_z_size(size));
+    out->dst_is_mem = false;
+    switch (ext) {
+    case GROUP5_CALL_NEAR:
+    case GROUP5_JMP_NEAR:
+        out->op = ext == GROUP5_JMP_NEAR ? INSN_JMP_NEAR : INSN_CALL_NEAR;
+        if (d->mode == CPU_MODE_64)
+            out->op_size = 8;
+        break;
+    case GROUP5_PUSH:
+        out->op = INSN_PUSH;
+        out->op_size = stack_operand_size(d);
+        break;
+    default:
+        return INSN_ERR_UNSUPPORTED;   /* far CALL/JMP, reserved */
+    }
+    out->mem_size = out->op_size;
+    return 0;
+}
+
+/* 8F /0: POP r/m. */
+static int decode_group1a(struct decoder *d, struct insn *out)
+{
+    uint8_t ext;
+    int err = decode_modrm_group_form(d, out, stack_operand_size(d), &ext);
+    if (err)
+        return err;
+    if (ext != GROUP1A_POP)
+        return INSN_ERR_UNSUPPORTED;
+    out->op = INSN_POP;
+    return 0;
+}
+
+/* 50-5F PUSH/POP r, 6A/68 PUSH imm: the stack is the only memory operand. */
+static int decode_push_pop_reg(struct decoder *d, struct insn *out, uint8_t opcode)
+{
+    bool pop = opcode >= OPCODE_POP_REG;
+    out->op = pop ? INSN_POP : INSN_PUSH;
+    out->op_size = stack_operand_size(d);
+    out->mem_size = out->op_size;
+    out->has_reg = true;
+    out->reg = (enum x86_gpr)rex_extend(d, REX_B, opcode & OPCODE_REG_MASK);
+    return 0;
+}
+
+static int decode_push_imm(struct decoder *d, struct insn *out, uint8_t opcode)
+{
+    out->op = INSN_PUSH;
+    out->op_size = stack_operand_size(d);
+    out->mem_size = out->op_size;
+    return fetch_immediate(d, out, opcode == 0x6a ? 1 : imm_z_size(out->op_size));
+}
+
+/* C3 RET, C2 RET imm16, C9 LEAVE, C8 ENTER imm16, imm8. */
+static int decode_stack_frame(struct decoder *d, struct insn *out, uint8_t opcode)
+{
+    uint64_t v;
+    int err;
+
+    out->op_size = stack_operand_size(d);
+    out->mem_size = out->op_size;
+    switch (opcode) {
+    case 0xc3:
+        out->op = INSN_RET;
+        if (d->mode == CPU_MODE_64)
+            out->op_size = out->mem_size = 8;   /* forced, as for JMP */
+        return 0;
+    case 0xc2:
+        out->op = INSN_RET;
+        if (d->mode == CPU_MODE_64)
+            out->op_size = out->mem_size = 8;
+        break;
+    case 0xc9:
+        out->op = INSN_LEAVE;
+        return 0;
+    default:
+        out->op = INSN_ENTER;
+        break;
+    }
+    err = fetch_unsigned(d, 2, &v);
+    if (err)
+        return err;
+    out->has_imm = true;
+    out->imm = (int64_t)v;
+    if (opcode == 0xc8) {
+        err = fetch_unsigned(d, 1, &v);
+        out->imm2 = (uint8_t)v;
+    }
+    return err;
 }
 
 /* C6/C7 /0: MOV r/m, imm (group 11). */
@@ -525,6 +679,7 @@ static int decode_moffs(struct decoder *d, struct insn *out, uint8_t opcode)
     out->mem.scale = 1;
     out->mem.disp = (int64_t)offset;
     out->mem.addr_size = d->address_size;
+    out->has_mem = true;
     return 0;
 }
 
@@ -542,32 +697,185 @@ static struct insn_mem string_operand(const struct decoder *d, enum x86_seg seg,
     return m;
 }
 
-/* AA/AB STOS: ES:rDI <- rAX.  ES cannot be overridden (SDM vol. 2A "STOS"). */
-static int decode_stos(struct decoder *d, struct insn *out, uint8_t opcode)
+/*
+ * A4-AF, the string instructions.  The destination ES:rDI cannot be
+ * overridden, the source DS:rSI can (SDM vol. 2A "MOVS", "CMPS").  STOS,
+ * LODS and SCAS use rAX; CMPS compares the source with the destination.
+ */
+static int decode_string(struct decoder *d, struct insn *out, uint8_t opcode)
 {
-    out->op = INSN_STOS;
+    switch (opcode & ~1u) {
+    case 0xa4:
+        out->op = INSN_MOVS;
+        break;
+    case 0xa6:
+        out->op = INSN_CMPS;
+        break;
+    case 0xaa:
+        out->op = INSN_STOS;
+        break;
+    case 0xac:
+        out->op = INSN_LODS;
+        break;
+    default:
+        out->op = INSN_SCAS;
+        break;
+    }
     out->op_size = size_of_pair(d, opcode);
     out->mem_size = out->op_size;
-    out->dst_is_mem = true;
-    out->has_reg = true;
-    out->reg = GPR_RAX;
-    out->mem = string_operand(d, SEG_ES, GPR_RDI);
-    return 0;
-}
-
-/* A4/A5 MOVS: ES:rDI <- DS:rSI; only the source segment can be overridden. */
-static int decode_movs(struct decoder *d, struct insn *out, uint8_t opcode)
-{
-    out->op = INSN_MOVS;
-    out->op_size = size_of_pair(d, opcode);
-    out->mem_size = out->op_size;
-    out->dst_is_mem = true;
-    out->mem = string_operand(d, SEG_ES, GPR_RDI);
-    out->src = string_operand(d, effective_seg(d, SEG_DS), GPR_RSI);
+    out->has_mem = true;
+    out->dst_is_mem = out->op == INSN_MOVS || out->op == INSN_STOS;
+    if (out->op == INSN_STOS || out->op == INSN_LODS || out->op == INSN_SCAS) {
+        out->has_reg = true;
+        out->reg = GPR_RAX;
+    }
+    if (out->op != INSN_LODS)
+        out->mem = string_operand(d, SEG_ES, GPR_RDI);
+    if (out->op == INSN_MOVS || out->op == INSN_CMPS || out->op == INSN_LODS)
+        out->src = string_operand(d, effective_seg(d, SEG_DS), GPR_RSI);
+    if (out->op == INSN_LODS)
+        out->mem = out->src;
     return 0;
 }
 
 /* 0F B6/B7 MOVZX, 0F BE/BF MOVSX: reg <- extended r/m8 or r/m16. */
+static int decode_movzx_movsx(struct decoder *d, struct insn *out, uint8_t opcode)
+{
+    enum insn_op op = opcode <= 0xb7 ? INSN_MOVZX : INSN_MOVSX;
+    int err = decode_modrm_reg_form(d, out, op, d->operand_size, false);
+    if (err)
+        return err;
+    out->mem_size = (opcode & 1) ? 2 : 1;
+    return 0;
+}
+
+/* 63 MOVSXD r64, m32 in 64-bit mode (without REX.W the SDM discourages it:
+ * a plain 32-bit load). */
+static int decode_movsxd(struct decoder *d, struct insn *out)
+{
+    if (d->mode != CPU_MODE_64)
+        return INSN_ERR_UNSUPPORTED;  /* ARPL outside 64-bit mode */
+    int err = decode_modrm_reg_form(d, out, INSN_MOVSX, d->operand_size, false);
+    if (err)
+        return err;
+    out->mem_size = out->op_size == 2 ? 2 : 4;
+    if (out->op_size != 8)
+        out->op = INSN_MOV_FROM_MEM;
+    return 0;
+}
+
+/* 0F A3/AB/B3/BB: BT/BTS/BTR/BTC r/m, r; 0F BA /4-/7: the same with imm8. */
+static int decode_bit_test(struct decoder *d, struct insn *out, uint8_t opcode)
+{
+    static const enum bt_op by_opcode[4] = { BT_TEST, BT_SET, BT_RESET, BT_COMPLEMENT };
+    int err;
+
+    if (opcode == 0xba) {
+        uint8_t ext;
+        err = decode_modrm_group_form(d, out, d->operand_size, &ext);
+        if (err)
+            return err;
+        if (ext < GROUP8_FIRST)
+            return INSN_ERR_UNSUPPORTED;
+        out->bt = (enum bt_op)ext;
+        err = fetch_immediate(d, out, 1);
+    } else {
+        err = decode_modrm_reg_form(d, out, INSN_BT, d->operand_size, true);
+        out->bt = by_opcode[(opcode >> 3) & 3];
+    }
+    out->op = INSN_BT;
+    return err;
+}
+
+/* 0F A4/A5 SHLD, 0F AC/AD SHRD r/m, r, imm8 or CL. */
+static int decode_double_shift(struct decoder *d, struct insn *out, uint8_t opcode)
+{
+    enum insn_op op = opcode <= 0xa5 ? INSN_SHLD : INSN_SHRD;
+    int err = decode_modrm_reg_form(d, out, op, d->operand_size, true);
+    if (err)
+        return err;
+    if (opcode & 1) {
+        out->count_cl = true;
+        return 0;
+    }
+    return fetch_immediate(d, out, 1);
+}
+
+/* The mandatory prefix of an SSE opcode: F2/F3 (the last of them), else 66
+ * (SDM vol. 2A 2.1.2, table A-1 notes). */
+enum mandatory_prefix { MANDATORY_NONE, MANDATORY_66, MANDATORY_F3, MANDATORY_F2 };
+
+static enum mandatory_prefix mandatory_prefix(const struct decoder *d, const struct insn *out)
+{
+    if (out->rep == INSN_REP_E)
+        return MANDATORY_F3;
+    if (out->rep == INSN_REP_NE)
+        return MANDATORY_F2;
+    return d->operand_size_prefix ? MANDATORY_66 : MANDATORY_NONE;
+}
+
+/*
+ * 0F 10/11 MOVUPS/MOVUPD, 0F 28/29 MOVAPS/MOVAPD, 0F 6F/7F MOVQ mm (no
+ * prefix), MOVDQA (66), MOVDQU (F3).  The prefix is part of the opcode, not
+ * a REP or operand-size prefix; the scalar forms (F2/F3 0F 10/11) are not
+ * emulated.
+ */
+static int decode_vector_move(struct decoder *d, struct insn *out, uint8_t opcode)
+{
+    enum mandatory_prefix mp = mandatory_prefix(d, out);
+    uint8_t reg_field;
+
+    out->rep = INSN_REP_NONE;
+    out->vec = VEC_XMM;
+    out->op_size = 16;
+    switch (opcode) {
+    case 0x10: case 0x11:
+        if (mp == MANDATORY_F2 || mp == MANDATORY_F3)
+            return INSN_ERR_UNSUPPORTED;
+        break;
+    case 0x28: case 0x29:
+        if (mp == MANDATORY_F2 || mp == MANDATORY_F3)
+            return INSN_ERR_UNSUPPORTED;
+        out->vec_aligned = true;
+        break;
+    default:    /* 6F, 7F */
+        if (mp == MANDATORY_F2)
+            return INSN_ERR_UNSUPPORTED;
+        if (mp == MANDATORY_NONE) {
+            out->vec = VEC_MMX;
+            out->op_size = 8;
+        }
+        out->vec_aligned = mp == MANDATORY_66;
+        break;
+    }
+    int err = decode_modrm_mem(d, out, &reg_field);
+    if (err)
+        return err;
+    out->op = (opcode == 0x11 || opcode == 0x29 || opcode == 0x7f) ? INSN_VEC_STORE
+                                                                      : INSN_VEC_LOAD;
+    out->dst_is_mem = out->op == INSN_VEC_STORE;
+    out->mem_size = out->op_size;
+    out->has_reg = true;
+    /* MMX registers are 0-7 whatever REX.R says. */
+    out->reg = (enum x86_gpr)(out->vec == VEC_MMX ? reg_field
+                                                   : rex_extend(d, REX_R, reg_field));
+    return 0;
+}
+
+/* 0F 01 /4 SMSW m16: a 16-bit store whatever the operand size (SDM vol. 2B
+ * "SMSW"). */
+static int decode_group7(struct decoder *d, struct insn *out)
+{
+    uint8_t ext;
+    int err = decode_modrm_group_form(d, out, 2, &ext);
+    if (err)
+        return err;
+    if (ext != GROUP7_SMSW)
+        return INSN_ERR_UNSUPPORTED;
+    out->op = INSN_SMSW;
+    return 0;
+}
+
 static int decode_two_byte(struct decoder *d, struct insn *out)
 {
     uint8_t opcode;
@@ -575,29 +883,75 @@ static int decode_two_byte(struct decoder *d, struct insn *out)
     if (err)
         return err;
 
-    enum insn_op op;
+    if (opcode >= 0x40 && opcode <= 0x4f) {
+        err = decode_modrm_reg_form(d, out, INSN_CMOV, d->operand_size, false);
+        out->cond = opcode & OPCODE_COND_MASK;
+        return err;
+    }
+    if (opcode >= 0x90 && opcode <= 0x9f) {
+        uint8_t ignored;
+        err = decode_modrm_group_form(d, out, 1, &ignored);
+        out->op = INSN_SETCC;
+        out->cond = opcode & OPCODE_COND_MASK;
+        return err;
+    }
     switch (opcode) {
-    case 0xb6: case 0xb7:
-        op = INSN_MOVZX;
-        break;
-    case 0xbe: case 0xbf:
-        op = INSN_MOVSX;
-        break;
+    case 0x01:
+        return decode_group7(d, out);
+    case 0x10: case 0x11: case 0x28: case 0x29: case 0x6f: case 0x7f:
+        return decode_vector_move(d, out, opcode);
+    case 0xa3: case 0xab: case 0xb3: case 0xbb: case 0xba:
+        return decode_bit_test(d, out, opcode);
+    case 0xa4: case 0xa5: case 0xac: case 0xad:
+        return decode_double_shift(d, out, opcode);
+    case 0xaf:
+        return decode_modrm_reg_form(d, out, INSN_IMUL, d->operand_size, false);
+    case 0xb0: case 0xb1:
+        return decode_modrm_reg_form(d, out, INSN_CMPXCHG, size_of_pair(d, opcode), true);
+    case 0xb6: case 0xb7: case 0xbe: case 0xbf:
+        return decode_movzx_movsx(d, out, opcode);
+    case 0xbc: case 0xbd:
+        /* F3 0F BC/BD are TZCNT/LZCNT where the CPU has them: refused, so
+         * that the decode does not depend on CPUID. */
+        if (out->rep != INSN_REP_NONE)
+            return INSN_ERR_UNSUPPORTED;
+        return decode_modrm_reg_form(d, out, opcode == 0xbc ? INSN_BSF : INSN_BSR,
+                                     d->operand_size, false);
+    case 0xc0: case 0xc1:
+        return decode_modrm_reg_form(d, out, INSN_XADD, size_of_pair(d, opcode), true);
     default:
         return INSN_ERR_UNSUPPORTED;
     }
-    err = decode_modrm_reg_form(d, out, op, d->operand_size, false);
+}
+
+/* 69 IMUL r, r/m, imm16/32; 6B IMUL r, r/m, imm8. */
+static int decode_imul_imm(struct decoder *d, struct insn *out, uint8_t opcode)
+{
+    int err = decode_modrm_reg_form(d, out, INSN_IMUL, d->operand_size, false);
     if (err)
         return err;
-    out->mem_size = (opcode & 1) ? 2 : 1;
-    return 0;
+    return fetch_immediate(d, out, opcode == 0x6b ? 1 : imm_z_size(out->op_size));
 }
 
 static int decode_opcode(struct decoder *d, struct insn *out, uint8_t opcode)
 {
+    if (opcode >= OPCODE_PUSH_REG && opcode < OPCODE_POP_REG + 8)
+        return decode_push_pop_reg(d, out, opcode);
     switch (opcode) {
     case OPCODE_TWO_BYTE_ESCAPE:
         return decode_two_byte(d, out);
+    case 0x63:
+        return decode_movsxd(d, out);
+    case 0x68: case 0x6a:
+        return decode_push_imm(d, out, opcode);
+    case 0x69: case 0x6b:
+        return decode_imul_imm(d, out, opcode);
+    case 0x8f:
+        return decode_group1a(d, out);
+    case 0xc2: case 0xc3: case 0xc8: case 0xc9:
+        return decode_stack_frame(d, out, opcode);
+    case 0xfe: case 0xff:
+        return decode_group4_5(d, out, opcode);
     case 0x80: case 0x81: case 0x83:
         return decode_group1(d, out, opcode);
     case 0x84: case 0x85:
@@ -610,10 +964,9 @@ static int decode_opcode(struct decoder *d, struct insn *out, uint8_t opcode)
         return decode_modrm_reg_form(d, out, INSN_MOV_FROM_MEM, size_of_pair(d, opcode), false);
     case 0xa0: case 0xa1: case 0xa2: case 0xa3:
         return decode_moffs(d, out, opcode);
-    case 0xa4: case 0xa5:
-        return decode_movs(d, out, opcode);
-    case 0xaa: case 0xab:
-        return decode_stos(d, out, opcode);
+    case 0xa4: case 0xa5: case 0xa6: case 0xa7:
+    case 0xaa: case 0xab: case 0xac: case 0xad: case 0xae: case 0xaf:
+        return decode_string(d, out, opcode);
     case 0xc6: case 0xc7:
         return decode_group11(d, out, opcode);
     case 0xf6: case 0xf7:
@@ -625,11 +978,27 @@ static int decode_opcode(struct decoder *d, struct insn *out, uint8_t opcode)
     }
 }
 
-/* LOCK is allowed only on read-modify-write forms with a memory destination
- * (SDM vol. 2A "LOCK"); CMP and TEST write nothing. */
+/* LOCK is allowed only on the read-modify-write instructions the SDM lists
+ * (vol. 2A "LOCK": ADD, ADC, AND, BTC, BTR, BTS, CMPXCHG, DEC, INC, NEG,
+ * NOT, OR, SBB, SUB, XOR, XADD, XCHG) with a memory destination. */
 static bool lock_allowed(const struct insn *in)
 {
-    return (in->op == INSN_ALU && in->dst_is_mem) || in->op == INSN_XCHG;
+    switch (in->op) {
+    case INSN_ALU:
+        return in->dst_is_mem;
+    case INSN_BT:
+        return in->bt != BT_TEST;
+    case INSN_XCHG:
+    case INSN_INC:
+    case INSN_DEC:
+    case INSN_NOT:
+    case INSN_NEG:
+    case INSN_XADD:
+    case INSN_CMPXCHG:
+        return true;
+    default:
+        return false;
+    }
 }
 
 int insn_decode(const uint8_t *bytes, size_t len, enum cpu_mode mode, struct insn *out)
@@ -652,6 +1021,7 @@ int insn_decode(const uint8_t *bytes, size_t len, enum cpu_mode mode, struct ins
         return err;
     if (out->lock && !lock_allowed(out))
         return INSN_ERR_LOCK;
+    out->mode = mode;
     out->length = (uint8_t)d.pos;
     return 0;
 }

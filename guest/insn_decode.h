@@ -4,10 +4,13 @@
  *
  * An EPT violation reports the guest-physical address of an access but not
  * the instruction that made it, so keel fetches the bytes at guest RIP and
- * hands them to insn_decode().  Only instructions with a memory operand that a
- * driver plausibly aims at a device register are understood: MOV in all its
- * memory forms, MOVZX/MOVSX, STOS/MOVS (with REP), ADD/OR/AND/SUB/XOR/CMP,
- * TEST and XCHG.  The result says everything guest/insn_emulate.c needs to
+ * hands them to insn_decode().  The instructions understood are those with a
+ * memory operand that guests aim at devices, and that kvm-unit-tests'
+ * `emulator` test runs on MMIO: MOV in all its memory forms, MOVZX/MOVSX, the
+ * string instructions (with REP), the integer arithmetic and logic, bit
+ * tests and scans, multiply and divide, XCHG/XADD/CMPXCHG, CMOVcc/SETcc,
+ * SMSW, the stack instructions, indirect near JMP/CALL, and the MMX/SSE
+ * register moves (enum insn_op).  The result says everything guest/insn_emulate.c needs to
  * carry the instruction out; everything else is refused with a distinct
  * error so that keel can stop the VM naming the bytes it could not emulate.
  */
@@ -38,18 +41,50 @@ enum cpu_mode {
 
 enum cpu_mode cpu_mode_from_cs(bool efer_lma, bool cs_l, bool cs_d);
 
-/* What an instruction does, from the point of view of its memory operand. */
+/* What an instruction does, from the point of view of its memory operand.
+ * The comments give the opcodes (SDM vol. 2 appendix A, opcode maps). */
 enum insn_op {
     INSN_MOV_TO_MEM,    /* 88/89, C6/C7 /0, A2/A3: memory <- reg or imm */
     INSN_MOV_FROM_MEM,  /* 8A/8B, A0/A1: reg <- memory */
     INSN_MOVZX,         /* 0F B6/B7: reg <- zero-extended memory */
-    INSN_MOVSX,         /* 0F BE/BF: reg <- sign-extended memory */
+    INSN_MOVSX,         /* 0F BE/BF, 63 (MOVSXD): reg <- sign-extended memory */
     INSN_STOS,          /* AA/AB: ES:rDI <- rAX, rDI moves on */
     INSN_MOVS,          /* A4/A5: ES:rDI <- seg:rSI, both move on */
-    INSN_ALU,           /* ADD/OR/AND/SUB/XOR (see alu_op) */
+    INSN_ALU,           /* ADD/OR/ADC/SBB/AND/SUB/XOR (see alu_op) */
     INSN_TEST,          /* 84/85, F6/F7 /0: flags of AND, no result */
     INSN_CMP,           /* 38-3B, 80/81/83 /7: flags of SUB, no result */
     INSN_XCHG,          /* 86/87: swap memory and reg */
+    INSN_INC,           /* FE/FF /0 */
+    INSN_DEC,           /* FE/FF /1 */
+    INSN_NOT,           /* F6/F7 /2 */
+    INSN_NEG,           /* F6/F7 /3 */
+    INSN_MUL,           /* F6/F7 /4: rDX:rAX <- rAX * memory, unsigned */
+    INSN_IMUL1,         /* F6/F7 /5: the same, signed */
+    INSN_DIV,           /* F6/F7 /6: rAX, rDX <- rDX:rAX / memory, unsigned */
+    INSN_IDIV,          /* F6/F7 /7: the same, signed */
+    INSN_IMUL,          /* 0F AF, 69, 6B: reg <- memory * (reg, or imm) */
+    INSN_BT,            /* 0F A3/AB/B3/BB, 0F BA /4-/7 (see bt_op) */
+    INSN_BSF,           /* 0F BC */
+    INSN_BSR,           /* 0F BD */
+    INSN_SHLD,          /* 0F A4/A5: memory <- memory:reg shifted left */
+    INSN_SHRD,          /* 0F AC/AD: memory <- reg:memory shifted right */
+    INSN_XADD,          /* 0F C0/C1 */
+    INSN_CMPXCHG,       /* 0F B0/B1 */
+    INSN_CMPS,          /* A6/A7: flags of seg:rSI - ES:rDI, both move on */
+    INSN_SCAS,          /* AE/AF: flags of rAX - ES:rDI, rDI moves on */
+    INSN_LODS,          /* AC/AD: rAX <- seg:rSI, rSI moves on */
+    INSN_SMSW,          /* 0F 01 /4: m16 <- CR0[15:0] */
+    INSN_CMOV,          /* 0F 40-4F: reg <- memory if cond */
+    INSN_SETCC,         /* 0F 90-9F: m8 <- cond */
+    INSN_PUSH,          /* FF /6, 50+r, 6A, 68: stack <- memory, reg or imm */
+    INSN_POP,           /* 8F /0, 58+r: memory or reg <- stack */
+    INSN_RET,           /* C3, C2: RIP <- stack (then rSP += imm) */
+    INSN_LEAVE,         /* C9: rSP <- rBP, rBP <- stack */
+    INSN_ENTER,         /* C8: stack <- rBP, rBP <- rSP, rSP -= imm (level 0) */
+    INSN_JMP_NEAR,      /* FF /4: RIP <- memory */
+    INSN_CALL_NEAR,     /* FF /2: stack <- next RIP, RIP <- memory */
+    INSN_VEC_LOAD,      /* MMX/SSE register <- memory (see vec_*) */
+    INSN_VEC_STORE,     /* memory <- MMX/SSE register */
 };
 
 /* The arithmetic of INSN_ALU, numbered as the ModRM reg field of the
@@ -57,9 +92,25 @@ enum insn_op {
 enum alu_op {
     ALU_ADD = 0,
     ALU_OR = 1,
+    ALU_ADC = 2,
+    ALU_SBB = 3,
     ALU_AND = 4,
     ALU_SUB = 5,
     ALU_XOR = 6,
+};
+
+/* The bit operation of INSN_BT, numbered as group 8 (0F BA) numbers it. */
+enum bt_op {
+    BT_TEST = 4,        /* BT: CF <- bit */
+    BT_SET = 5,         /* BTS */
+    BT_RESET = 6,       /* BTR */
+    BT_COMPLEMENT = 7,  /* BTC */
+};
+
+/* The register file of INSN_VEC_LOAD/STORE. */
+enum vec_file {
+    VEC_MMX,            /* MM0-MM7, 8 bytes (an x87 state change too) */
+    VEC_XMM,            /* XMM0-XMM15, 16 bytes */
 };
 
 /* REP prefixes as they were written; STOS and MOVS repeat under either. */
@@ -92,33 +143,51 @@ struct insn_mem {
 
 struct insn {
     uint8_t length;             /* bytes, prefixes included */
+    enum cpu_mode mode;         /* the mode it was decoded for */
     enum insn_op op;
     enum alu_op alu;            /* INSN_ALU only */
+    enum bt_op bt;              /* INSN_BT only */
+    uint8_t cond;               /* INSN_CMOV, INSN_SETCC: the condition, as the low
+                                 * nibble of the opcode numbers it (SDM vol. 1 B.1) */
 
-    uint8_t op_size;            /* 1, 2, 4 or 8: size of the operation and of reg */
+    uint8_t op_size;            /* 1, 2, 4, 8 or 16: size of the operation and of reg */
     uint8_t mem_size;           /* size of the memory access: op_size, except 1 or
-                                 * 2 for MOVZX/MOVSX */
+                                 * 2 for MOVZX/MOVSX, 2 for SMSW, 4 for MOVSXD */
 
     /* The memory operand is the destination (first operand, "ADD m, r")
      * rather than the source ("ADD r, m"). */
     bool dst_is_mem;
+    /* The instruction has a ModRM memory operand in mem (false for the
+     * stack-only forms PUSH reg/imm, POP reg, RET, LEAVE, ENTER). */
+    bool has_mem;
 
     /* The register operand.  reg_high_byte: with op_size 1 and no REX prefix,
      * encodings 4-7 name AH, CH, DH, BH (SDM vol. 1 3.4.1.1, vol. 2A 2.2.1.2); reg
      * is then GPR_RAX..GPR_RBX and the byte is bits 15:8 of that register.
-     * STOS and the moffs MOVs use rAX. */
+     * STOS, LODS, SCAS and the moffs MOVs use rAX.  For INSN_VEC_* reg is the
+     * MMX or XMM register number. */
     bool has_reg;
     enum x86_gpr reg;
     bool reg_high_byte;
 
     /* The immediate, sign-extended from its encoded width to 64 bits; the
-     * operation uses its low op_size bytes. */
+     * operation uses its low op_size bytes.  RET and ENTER: the 16-bit size,
+     * zero-extended; ENTER's nesting level is imm2. */
     bool has_imm;
     int64_t imm;
+    uint8_t imm2;
 
-    /* The memory operand; for STOS and MOVS the destination ES:rDI. */
+    /* SHLD/SHRD: the count is CL rather than imm. */
+    bool count_cl;
+
+    /* INSN_VEC_*: the register file, and whether the memory operand must be
+     * aligned on its size (MOVAPS, MOVAPD, MOVDQA: #GP(0) otherwise). */
+    enum vec_file vec;
+    bool vec_aligned;
+
+    /* The memory operand; for STOS, SCAS and MOVS/CMPS the destination ES:rDI. */
     struct insn_mem mem;
-    /* MOVS only: the source, DS:rSI unless a segment override applies. */
+    /* MOVS, CMPS and LODS: the source, DS:rSI unless a segment override applies. */
     struct insn_mem src;
 
     enum insn_rep rep;

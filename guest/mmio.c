@@ -14,6 +14,7 @@
 
 #include "arch/x86/msr.h"
 #include "arch/x86/traps.h"
+#include "guest/fpu_regs.h"
 #include "guest/insn_cache.h"
 #include "guest/insn_decode.h"
 #include "guest/insn_emulate.h"
@@ -99,18 +100,63 @@ static uint64_t addr_size_mask(unsigned size)
     return size >= 8 ? ~UINT64_C(0) : (UINT64_C(1) << (size * 8)) - 1;
 }
 
-static int mmio_translate(void *ctx, enum x86_seg seg, uint64_t offset, unsigned size,
-                          bool write, uint64_t *gpa)
+static int mmio_translate(void *ctx, uint64_t linear, bool write, uint64_t *gpa)
 {
     struct vcpu *v = ((struct mmio_ctx *)ctx)->v;
-    (void)size;
-    return vcpu_translate(v, vcpu_seg_base(v, seg) + offset, write, false, gpa) ? 0 : -1;
+    return vcpu_translate(v, linear, write, false, gpa) ? 0 : -1;
+}
+
+static uint64_t mmio_seg_base(void *ctx, enum x86_seg seg)
+{
+    return vcpu_seg_base(((struct mmio_ctx *)ctx)->v, seg);
+}
+
+static uint64_t mmio_get_rip(void *ctx)
+{
+    return vcpu_rip(((struct mmio_ctx *)ctx)->v);
+}
+
+static void mmio_set_rip(void *ctx, uint64_t rip)
+{
+    vcpu_set_rip(((struct mmio_ctx *)ctx)->v, rip);
+}
+
+static uint64_t mmio_get_cr(void *ctx, unsigned cr)
+{
+    struct vcpu *v = ((struct mmio_ctx *)ctx)->v;
+    return cr == 4 ? vcpu_cr4(v) : vcpu_cr0(v);
+}
+
+static unsigned mmio_stack_addr_size(void *ctx)
+{
+    return vcpu_stack_addr_size(((struct mmio_ctx *)ctx)->v);
+}
+
+static void mmio_raise(void *ctx, uint8_t vector, bool has_error, uint32_t error)
+{
+    vcpu_inject_exception(((struct mmio_ctx *)ctx)->v, vector, has_error, error);
+}
+
+static int mmio_vec_access(void *ctx, enum vec_file file, unsigned reg, bool write,
+                           uint8_t *bytes)
+{
+    int res = fpu_vec_access(file, reg, write, bytes);
+    if (res == FPU_ACCESS_X87_PENDING)
+        mmio_raise(ctx, EXC_MF, false, 0);
+    return res;
 }
 
 static const struct mmio_ops mmio_ops = {
     .read = mmio_read,
     .write = mmio_write,
     .translate = mmio_translate,
+    .seg_base = mmio_seg_base,
+    .get_rip = mmio_get_rip,
+    .set_rip = mmio_set_rip,
+    .get_cr = mmio_get_cr,
+    .stack_addr_size = mmio_stack_addr_size,
+    .raise = mmio_raise,
+    .vec_access = mmio_vec_access,
 };
 
 static enum cpu_mode decode_mode(enum vcpu_mode mode)
@@ -308,33 +354,37 @@ static bool decode_at_rip(struct vcpu *v, struct insn_cache *cache,
 
 /*
  * Carries out in against region at gpa.  RSP and RFLAGS live in the VMCS
- * under VT-x, so each is fetched only when the instruction uses it (RSP
- * only as the register operand: insn_emulate.h) and written back only
- * when it changed; RIP moves on when the instruction is complete.
+ * under VT-x, so each is fetched only when the instruction uses it
+ * (insn_emulate.h) and written back only when it changed; RIP moves on when
+ * the instruction is complete (a branch has set it already).
  */
 static bool perform(struct vcpu *v, const struct mmio_region *region, uint64_t gpa,
                     const struct insn *in)
 {
     struct mmio_ctx ctx = { v, region };
-    bool rsp_operand = in->has_reg && in->reg == GPR_RSP;
+    bool uses_rsp = insn_uses_rsp(in);
     uint64_t rflags = insn_uses_rflags(in) ? vcpu_rflags(v) : 0;
-    uint64_t rflags_before = rflags;
+    uint64_t rflags_before = rflags, rsp_before = 0;
 
-    if (rsp_operand)
-        v->regs.gpr[GPR_RSP] = vcpu_gpr(v, GPR_RSP);
+    if (uses_rsp)
+        rsp_before = v->regs.gpr[GPR_RSP] = vcpu_gpr(v, GPR_RSP);
     int res = insn_emulate_mmio(in, &v->regs, &rflags, gpa, &mmio_ops, &ctx);
+    if (res == INSN_EMU_FAULT)
+        return false;           /* the exception is queued; nothing changed */
     if (res == INSN_EMU_ERR_ACCESS || res == INSN_EMU_ERR_UNSUPPORTED) {
         if (v->vm->state != VM_STATE_STOPPED && !v->pending_event.valid)
             vm_stop(v->vm, VM_STOP_BAD_ACCESS, 0,
                     "MMIO access at guest-physical %lx failed (RIP %lx)", gpa, vcpu_rip(v));
         return false;
     }
-    if (rsp_operand)
+    if (uses_rsp && v->regs.gpr[GPR_RSP] != rsp_before)
         vcpu_set_gpr(v, GPR_RSP, v->regs.gpr[GPR_RSP]);
     if (rflags != rflags_before)
         vcpu_set_rflags(v, rflags);
     if (res == INSN_EMU_REPEAT)
         return false;           /* RIP stays: the next element exits again */
+    if (res == INSN_EMU_BRANCH)
+        return true;
     vcpu_set_rip(v, vcpu_rip(v) + in->length);
     return true;
 }

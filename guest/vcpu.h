@@ -48,6 +48,9 @@ uint64_t vcpu_cr4(struct vcpu *v);
 uint64_t vcpu_efer(struct vcpu *v);
 uint64_t vcpu_seg_base(struct vcpu *v, enum x86_seg seg);
 unsigned vcpu_cpl(struct vcpu *v);
+/* The stack's address size outside 64-bit mode: 4 when SS.B = 1, else 2
+ * (SDM vol. 3A 3.4.5, the D/B flag of a stack segment). */
+unsigned vcpu_stack_addr_size(struct vcpu *v);
 enum vcpu_mode vcpu_mode(struct vcpu *v);
 
 /* Where the instruction at CS:RIP is, for fetching it: the mode, CS's

@@ -163,6 +163,12 @@ unsigned vcpu_cpl(struct vcpu *v)
     return AR_DPL(vmcs_read32(GUEST_SS_AR_BYTES));
 }
 
+unsigned vcpu_stack_addr_size(struct vcpu *v)
+{
+    (void)v;
+    return vmcs_read32(GUEST_SS_AR_BYTES) & AR_DB ? 4 : 2;
+}
+
 /* The mode from CR0.PE, EFER.LMA and CS.L/D (SDM vol. 3A 2.2). */
 static enum vcpu_mode mode_of(uint64_t cr0, uint64_t efer, uint32_t cs_ar)
 {

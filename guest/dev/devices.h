@@ -18,10 +18,13 @@ void fw_cfg_attach(struct vm *vm);
 void reset_control_attach(struct vm *vm);
 /* Ports 0x60/0x64: an idle 8042 whose command 0xFE resets the VM. */
 void i8042_attach(struct vm *vm);
-/* keel's test device: scratch MMIO at TESTDEV_MMIO_BASE and ports 0xe4-0xef. */
+/* keel's test device: scratch MMIO at TESTDEV_MMIO_BASE, QEMU pc-testdev's
+ * iomem at TESTDEV_IOMEM_BASE, ports 0xe4-0xef and 0x2000-0x2017. */
 void testdev_attach(struct vm *vm);
 
 #define TESTDEV_MMIO_BASE UINT64_C(0xd0000000)
 #define TESTDEV_MMIO_SIZE 4096
+#define TESTDEV_IOMEM_BASE UINT64_C(0xff000000)
+#define TESTDEV_IOMEM_SIZE 0x10000
 
 #endif

@@ -7,6 +7,10 @@
  *   byte[k] = (7k + 3) mod 256; an OUT sets k.
  * - Port 0xe8: every OUT adds its bytes to a count and an FNV-1a hash; IN 0xe8
  *   returns the count, IN 0xec the hash; an OUT to 0xec resets both.
+ * - MMIO at TESTDEV_IOMEM_BASE (0xff000000), 64 KiB of plain memory, as
+ *   QEMU's pc-testdev has it ("iomem"): reads return what was written, and
+ *   since it is MMIO every access exits and goes through keel's instruction
+ *   emulator (kvm-unit-tests' `emulator` test runs its instructions there).
  * - Ports 0x2000-0x2017: interrupt lines, as QEMU's pc-testdev has them: an
  *   OUT writes one byte per line (port 0x2000 + n is GSI n), nonzero
  *   asserting the line, zero deasserting it.  GSIs 0-15 are the ISA IRQs
@@ -19,6 +23,7 @@
 
 #include "guest/pc_machine.h"
 #include "lib/string.h"
+#include "mm/kmalloc.h"
 
 #define TESTDEV_COUNTER_OFFSET 0xff8
 #define TESTDEV_SEQ_PORT       0xe4
@@ -36,6 +41,9 @@ struct testdev {
 };
 
 static struct testdev testdevs[VM_MAX_VMS];
+/* The iomem regions, allocated the first time a VM slot attaches testdev
+ * and kept for later VMs in that slot (64 KiB each: not in keel's image). */
+static uint8_t *iomems[VM_MAX_VMS];
 
 static int testdev_mmio(struct vm *vm, void *dev, uint64_t offset, unsigned size, bool write,
                         uint64_t *value)
@@ -56,6 +64,21 @@ static int testdev_mmio(struct vm *vm, void *dev, uint64_t offset, unsigned size
         memcpy(t->scratch + offset, value, size);
     else
         memcpy(value, t->scratch + offset, size);
+    return 0;
+}
+
+/* Plain memory: any size at any offset inside the region. */
+static int testdev_iomem(struct vm *vm, void *dev, uint64_t offset, unsigned size, bool write,
+                         uint64_t *value)
+{
+    uint8_t *mem = dev;
+    (void)vm;
+    if (size > sizeof(*value) || offset > TESTDEV_IOMEM_SIZE - size)
+        return -1;
+    if (write)
+        memcpy(mem + offset, value, size);
+    else
+        memcpy(value, mem + offset, size);
     return 0;
 }
 
@@ -126,6 +149,11 @@ void testdev_attach(struct vm *vm)
     memset(t, 0, sizeof(*t));
     t->sink_hash = FNV1A_OFFSET_BASIS;
     vm_register_mmio(vm, TESTDEV_MMIO_BASE, TESTDEV_MMIO_SIZE, testdev_mmio, t, "testdev");
+    if (!iomems[vm->index])
+        iomems[vm->index] = kmalloc(TESTDEV_IOMEM_SIZE);
+    memset(iomems[vm->index], 0, TESTDEV_IOMEM_SIZE);
+    vm_register_mmio(vm, TESTDEV_IOMEM_BASE, TESTDEV_IOMEM_SIZE, testdev_iomem,
+                     iomems[vm->index], "testdev-iomem");
     vm_register_pio(vm, TESTDEV_SEQ_PORT, TESTDEV_HASH_PORT + 3, testdev_io, t, "testdev");
     vm_register_pio(vm, TESTDEV_IRQ_LINE_PORT, TESTDEV_IRQ_LINE_PORT + PC_NR_GSIS - 1,
                     testdev_irq_lines, t, "testdev-irq");

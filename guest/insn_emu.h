@@ -1,0 +1,80 @@
+/*
+ * What the parts of keel's instruction emulator share (guest/insn_emulate.c,
+ * guest/insn_emulate_stack.c, guest/insn_emulate_string.c): the state of one
+ * emulation, register access with the x86 write rules, and memory access by
+ * segment and offset, split at page boundaries.  Not for other callers:
+ * guest/insn_emulate.h is the emulator's interface.
+ */
+#ifndef KEEL_GUEST_INSN_EMU_H
+#define KEEL_GUEST_INSN_EMU_H
+
+#include "guest/insn_emulate.h"
+
+/* An access reaches at most two pages: the largest operand (16 bytes) is
+ * smaller than a page. */
+#define EMU_MAX_PARTS   2
+#define EMU_MAX_BYTES   16
+
+/* One instruction being emulated. */
+struct emu {
+    const struct insn *in;
+    struct guest_regs *regs;
+    uint64_t *rflags;
+    uint64_t gpa;               /* where the exit was */
+    const struct mmio_ops *ops;
+    void *ctx;
+};
+
+/* An access that has been translated: part i is len[i] bytes at gpa[i]. */
+struct emu_span {
+    unsigned nparts;
+    uint64_t gpa[EMU_MAX_PARTS];
+    unsigned len[EMU_MAX_PARTS];
+};
+
+uint64_t emu_get_gpr(const struct guest_regs *regs, enum x86_gpr reg, bool high_byte,
+                     unsigned size);
+void emu_set_gpr(struct guest_regs *regs, enum x86_gpr reg, bool high_byte, unsigned size,
+                 uint64_t v);
+
+/* Queues exception `vector` (with error code `error` when it has one:
+ * #GP, #SS) and returns INSN_EMU_FAULT, or INSN_EMU_ERR_UNSUPPORTED without
+ * ops->raise. */
+int emu_raise(struct emu *e, uint8_t vector, bool has_error, uint32_t error);
+
+/* The linear address of seg:offset (offset already cut to its address
+ * size), cut to 32 bits outside 64-bit mode.  Fails without seg_base when a
+ * base other than 0 is possible. */
+int emu_linear(struct emu *e, enum x86_seg seg, uint64_t offset, uint64_t *linear);
+
+/*
+ * Translates the size-byte access at seg:offset for reading or writing.
+ * exited: this is the instruction's only memory access, so that when it is
+ * in one page at gpa's page offset, gpa is it (no walk).  Raises #GP(0)
+ * (#SS(0) for SS) for a non-canonical address in 64-bit mode.
+ */
+int emu_prepare(struct emu *e, enum x86_seg seg, uint64_t offset, unsigned size, bool write,
+                bool exited, struct emu_span *span);
+int emu_span_read(struct emu *e, const struct emu_span *span, uint8_t *bytes);
+int emu_span_write(struct emu *e, const struct emu_span *span, const uint8_t *bytes);
+
+/* Little-endian integers of size bytes in a byte buffer. */
+uint64_t emu_bytes_to_int(const uint8_t *bytes, unsigned size);
+void emu_int_to_bytes(uint64_t v, unsigned size, uint8_t *bytes);
+
+/* The same for whole integer operands: prepare, then read or write. */
+int emu_read_int(struct emu *e, enum x86_seg seg, uint64_t offset, unsigned size, bool exited,
+                 uint64_t *v);
+int emu_write_int(struct emu *e, enum x86_seg seg, uint64_t offset, unsigned size, bool exited,
+                  uint64_t v);
+
+/* The offset of a decoded memory operand (RIP from ops->get_rip when it is
+ * RIP-relative). */
+int emu_mem_offset(struct emu *e, const struct insn_mem *m, uint64_t *offset);
+
+/* The stack instructions (guest/insn_emulate_stack.c) and the string ones
+ * (guest/insn_emulate_string.c). */
+int emu_stack(struct emu *e);
+int emu_string(struct emu *e);
+
+#endif

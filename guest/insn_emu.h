@@ -49,9 +49,11 @@ int emu_linear(struct emu *e, enum x86_seg seg, uint64_t offset, uint64_t *linea
 
 /*
  * Translates the size-byte access at seg:offset for reading or writing.
- * exited: this is the instruction's only memory access, so that when it is
- * in one page at gpa's page offset, gpa is it (no walk).  Raises #GP(0)
- * (#SS(0) for SS) for a non-canonical address in 64-bit mode.
+ * exited: this is the access that exited (the instruction's only one), so
+ * that when it lies in one page, gpa is it (no walk).  An access that
+ * crosses a page is translated page by page whatever exited says: the exit
+ * may have been for either page.  Raises #GP(0) (#SS(0) for SS) for a
+ * non-canonical address in 64-bit mode.
  */
 int emu_prepare(struct emu *e, enum x86_seg seg, uint64_t offset, unsigned size, bool write,
                 bool exited, struct emu_span *span);

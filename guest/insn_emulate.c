@@ -127,14 +127,13 @@ int emu_prepare(struct emu *e, enum x86_seg seg, uint64_t offset, unsigned size,
     int err = emu_linear(e, seg, offset, &linear);
     if (err)
         return err;
-    if (e->in->mode == CPU_MODE_64 && (!canonical(linear) || !canonical(linear + size - 1)))
-        return emu_raise(e, seg == SEG_SS ? VECTOR_SS : VECTOR_GP, true, 0);
 
     unsigned first = PAGE_SIZE_4K - (unsigned)PAGE_OFFSET(linear);
     if (first >= size) {
         span->nparts = 1;
         span->len[0] = size;
-        if (exited && PAGE_OFFSET(linear) == PAGE_OFFSET(e->gpa)) {
+        /* The access that exited passed the CPU's own checks. */
+        if (exited) {
             span->gpa[0] = e->gpa;
             return 0;
         }
@@ -143,6 +142,8 @@ int emu_prepare(struct emu *e, enum x86_seg seg, uint64_t offset, unsigned size,
         span->len[0] = first;
         span->len[1] = size - first;
     }
+    if (e->in->mode == CPU_MODE_64 && (!canonical(linear) || !canonical(linear + size - 1)))
+        return emu_raise(e, seg == SEG_SS ? VECTOR_SS : VECTOR_GP, true, 0);
     if (!e->ops->translate)
         return INSN_EMU_ERR_UNSUPPORTED;
     for (unsigned i = 0; i < span->nparts; i++) {

@@ -90,9 +90,9 @@ enum insn_emulate_result {
 
 /*
  * Performs `in`, one of whose memory accesses is the one that exited, at
- * guest-physical address gpa.  When the instruction's own memory operand
- * lies wholly in one page and its page offset is gpa's, gpa is used as it
- * is (the common case: no page walk); every other access (the second
+ * guest-physical address gpa.  When the instruction has one memory access
+ * and it lies wholly in one page, gpa is used as it is (the common case: no
+ * page walk); every other access (the second
  * operand of MOVS, CMPS, PUSH m, POP m, the stack of PUSH/POP, an operand
  * crossing a page, the bit string of BT) is translated through
  * ops->translate, each page on its own, and all translations happen before

@@ -12,8 +12,11 @@
  */
 #include "tests/unit/unit.h"
 
+#include "guest/insn_arith.c"
 #include "guest/insn_decode.c"
 #include "guest/insn_emulate.c"
+#include "guest/insn_emulate_stack.c"
+#include "guest/insn_emulate_string.c"
 
 #define M16 CPU_MODE_16
 #define M32 CPU_MODE_32
@@ -2364,22 +2367,31 @@ static const struct error_case error_cases[] = {
     { M64, "ud2", { 0x0f, 0x0b }, 2, INSN_ERR_UNSUPPORTED },
     { M64, "nop", { 0x90 }, 1, INSN_ERR_UNSUPPORTED },
     { M64, "lea eax, [rbx]", { 0x8d, 0x03 }, 2, INSN_ERR_UNSUPPORTED },
-    { M64, "adc dword ptr [rbx], eax", { 0x11, 0x03 }, 2, INSN_ERR_UNSUPPORTED },
-    { M64, "sbb eax, dword ptr [rbx]", { 0x1b, 0x03 }, 2, INSN_ERR_UNSUPPORTED },
-    { M64, "adc byte ptr [rbx], 1", { 0x80, 0x13, 0x01 }, 3, INSN_ERR_UNSUPPORTED },
-    { M64, "sbb dword ptr [rbx], 1", { 0x83, 0x1b, 0x01 }, 3, INSN_ERR_UNSUPPORTED },
-    { M64, "not byte ptr [rbx]", { 0xf6, 0x13 }, 2, INSN_ERR_UNSUPPORTED },
-    { M64, "neg dword ptr [rbx]", { 0xf7, 0x1b }, 2, INSN_ERR_UNSUPPORTED },
+    { M64, "adc al, 1 (accumulator form)", { 0x14, 0x01 }, 2, INSN_ERR_UNSUPPORTED },
+    { M64, "rol byte ptr [rbx], 1", { 0xd0, 0x03 }, 2, INSN_ERR_UNSUPPORTED },
+    { M64, "shl dword ptr [rbx], cl", { 0xd3, 0x23 }, 2, INSN_ERR_UNSUPPORTED },
+    { M64, "call far [rbx]", { 0xff, 0x1b }, 2, INSN_ERR_UNSUPPORTED },
+    { M64, "jmp far [rbx]", { 0x48, 0xff, 0x2b }, 3, INSN_ERR_UNSUPPORTED },
+    { M64, "FF /7", { 0xff, 0x3b }, 2, INSN_ERR_UNSUPPORTED },
+    { M64, "FE /2 (no byte CALL)", { 0xfe, 0x13 }, 2, INSN_ERR_UNSUPPORTED },
+    { M64, "8F /1", { 0x8f, 0x0b }, 2, INSN_ERR_UNSUPPORTED },
+    { M64, "tzcnt eax, dword ptr [rbx]", { 0xf3, 0x0f, 0xbc, 0x03 }, 4, INSN_ERR_UNSUPPORTED },
+    { M64, "movss xmm0, dword ptr [rbx]", { 0xf3, 0x0f, 0x10, 0x03 }, 4,
+      INSN_ERR_UNSUPPORTED },
+    { M64, "F2 0F 6F", { 0xf2, 0x0f, 0x6f, 0x03 }, 4, INSN_ERR_UNSUPPORTED },
+    { M64, "sgdt [rbx] (0F 01 /0)", { 0x0f, 0x01, 0x03 }, 3, INSN_ERR_UNSUPPORTED },
+    { M64, "0F BA /3 (reserved)", { 0x0f, 0xba, 0x1b, 0x01 }, 4, INSN_ERR_UNSUPPORTED },
+    { M64, "mov ss, word ptr [rbx]", { 0x8e, 0x13 }, 2, INSN_ERR_UNSUPPORTED },
+    { M32, "arpl word ptr [ebx], ax (63 outside 64-bit mode)", { 0x63, 0x03 }, 2,
+      INSN_ERR_UNSUPPORTED },
     { M64, "test byte ptr [rax], 1 (undocumented F6 /1)", { 0xf6, 0x08, 0x01 }, 3,
       INSN_ERR_UNSUPPORTED },
     { M64, "C6 /1", { 0xc6, 0x08, 0x01 }, 3, INSN_ERR_UNSUPPORTED },
     { M64, "xbegin", { 0xc7, 0xf8, 0x00, 0x00, 0x00, 0x00 }, 6, INSN_ERR_UNSUPPORTED },
-    { M64, "inc dword ptr [rbx]", { 0xff, 0x03 }, 2, INSN_ERR_UNSUPPORTED },
-    { M64, "bt dword ptr [rbx], 1", { 0x0f, 0xba, 0x23, 0x01 }, 4, INSN_ERR_UNSUPPORTED },
-    { M64, "movsxd eax, dword ptr [rbx]", { 0x63, 0x03 }, 2, INSN_ERR_UNSUPPORTED },
-    { M64, "lodsb", { 0xac }, 1, INSN_ERR_UNSUPPORTED },
-    { M64, "cmpsb", { 0xa6 }, 1, INSN_ERR_UNSUPPORTED },
-    { M64, "scasd", { 0xaf }, 1, INSN_ERR_UNSUPPORTED },
+    { M64, "lock bt dword ptr [rbx], 1", { 0xf0, 0x0f, 0xba, 0x23, 0x01 }, 5, INSN_ERR_LOCK },
+    { M64, "lock cmpsb", { 0xf0, 0xa6 }, 2, INSN_ERR_LOCK },
+    { M64, "lock push qword ptr [rbx]", { 0xf0, 0xff, 0x33 }, 3, INSN_ERR_LOCK },
+    { M64, "lock movdqu xmm0, [rbx]", { 0xf0, 0xf3, 0x0f, 0x6f, 0x03 }, 5, INSN_ERR_LOCK },
     { M64, "(bad) 82 in 64-bit mode", { 0x82, 0x03, 0x01 }, 3, INSN_ERR_UNSUPPORTED },
     { M32, "82 /0 (alias of 80, not emulated)", { 0x82, 0x03, 0x01 }, 3,
       INSN_ERR_UNSUPPORTED },
@@ -2643,9 +2655,7 @@ struct bus_access {
 };
 
 struct translation {
-    enum x86_seg seg;
-    uint64_t offset;
-    unsigned size;
+    uint64_t linear;
     bool write;
 };
 
@@ -2712,24 +2722,31 @@ static int bus_write(void *ctx, uint64_t gpa, unsigned size, uint64_t val)
     return 0;
 }
 
-static int bus_translate(void *ctx, enum x86_seg seg, uint64_t offset, unsigned size,
-                         bool write, uint64_t *gpa)
+/* Linear addresses are guest-physical ones on the fake bus, except that
+ * the first page maps to the bus (so that tests may use small offsets). */
+static int bus_translate(void *ctx, uint64_t linear, bool write, uint64_t *gpa)
 {
     struct fake_bus *b = ctx;
 
     if (b->ntranslations < ARRAY_SIZE(b->translations))
-        b->translations[b->ntranslations] = (struct translation){ seg, offset, size, write };
+        b->translations[b->ntranslations] = (struct translation){ linear, write };
     b->ntranslations++;
     if (b->fail_translate)
         return -1;
-    *gpa = b->seg_base[seg] + offset;
+    *gpa = linear < 0x1000 ? BUS_BASE + linear : linear;
     return 0;
+}
+
+static uint64_t bus_seg_base(void *ctx, enum x86_seg seg)
+{
+    return ((struct fake_bus *)ctx)->seg_base[seg];
 }
 
 static const struct mmio_ops bus_ops = {
     .read = bus_read,
     .write = bus_write,
     .translate = bus_translate,
+    .seg_base = bus_seg_base,
 };
 
 static const struct mmio_ops bus_ops_without_translate = {
@@ -3328,10 +3345,10 @@ TEST(emulate_stos_one_element)
 
     /* 16-bit addressing: DI wraps, bits 63:16 stay. */
     rflags = 0;
-    regs.gpr[GPR_RDI] = 0x123400000000ffffull;
+    regs.gpr[GPR_RDI] = 0x123400000000fffeull;
     CHECK_EQ_I(EMULATE(M16, &regs, &rflags, BUS_BASE, &bus, 0xab), INSN_EMU_DONE);
     CHECK_EQ_U(bus.log[3].size, 2);
-    CHECK_EQ_U(regs.gpr[GPR_RDI], 0x1234000000000001ull);
+    CHECK_EQ_U(regs.gpr[GPR_RDI], 0x1234000000000000ull);
 
     /* 32-bit addressing in 64-bit mode: EDI wraps and zero-extends. */
     regs.gpr[GPR_RDI] = 0x00000001fffffffcull;
@@ -3376,7 +3393,7 @@ TEST(emulate_rep_stos)
     /* rep stosd, DF = 0: four elements upwards. */
     regs.gpr[GPR_RAX] = 0xcafef00d;
     regs.gpr[GPR_RCX] = 4;
-    regs.gpr[GPR_RDI] = 0x10;
+    regs.gpr[GPR_RDI] = BUS_BASE;
     CHECK_EQ_U(run_rep_string(M64, BYTES(0xf3, 0xab), &regs, 0, BUS_BASE, &bus, 100), 4);
     CHECK_EQ_U(bus.writes, 4);
     for (unsigned i = 0; i < 4; i++) {
@@ -3384,33 +3401,33 @@ TEST(emulate_rep_stos)
         CHECK_EQ_U(bus.log[i].val, 0xcafef00d);
     }
     CHECK_EQ_U(regs.gpr[GPR_RCX], 0);
-    CHECK_EQ_U(regs.gpr[GPR_RDI], 0x20);
+    CHECK_EQ_U(regs.gpr[GPR_RDI], BUS_BASE + 0x10);
 
     /* rep stosq, DF = 1: three elements downwards. */
     bus = (struct fake_bus){ 0 };
     regs.gpr[GPR_RCX] = 3;
-    regs.gpr[GPR_RDI] = 0x1000;
+    regs.gpr[GPR_RDI] = BUS_BASE + 0x40;
     regs.gpr[GPR_RAX] = rax_pattern;
     CHECK_EQ_U(run_rep_string(M64, BYTES(0xf3, 0x48, 0xab), &regs, RFLAGS_DF, BUS_BASE + 0x40,
                               &bus, 100), 3);
     CHECK_EQ_U(bus.log[0].gpa, BUS_BASE + 0x40);
     CHECK_EQ_U(bus.log[1].gpa, BUS_BASE + 0x38);
     CHECK_EQ_U(bus.log[2].gpa, BUS_BASE + 0x30);
-    CHECK_EQ_U(regs.gpr[GPR_RDI], 0x1000 - 24);
+    CHECK_EQ_U(regs.gpr[GPR_RDI], BUS_BASE + 0x40 - 24);
     CHECK_EQ_U(regs.gpr[GPR_RCX], 0);
 
     /* Each call before the last says REPEAT and leaves the registers current. */
     bus = (struct fake_bus){ 0 };
     regs.gpr[GPR_RCX] = 5;
-    regs.gpr[GPR_RDI] = 0x10;
+    regs.gpr[GPR_RDI] = BUS_BASE;
     CHECK_EQ_U(run_rep_string(M64, BYTES(0xf3, 0xaa), &regs, 0, BUS_BASE, &bus, 2), 2);
     CHECK_EQ_U(regs.gpr[GPR_RCX], 3);
-    CHECK_EQ_U(regs.gpr[GPR_RDI], 0x12);
+    CHECK_EQ_U(regs.gpr[GPR_RDI], BUS_BASE + 2);
 
     /* REPNE on STOS repeats the same way. */
     bus = (struct fake_bus){ 0 };
     regs.gpr[GPR_RCX] = 2;
-    CHECK_EQ_U(run_rep_string(M64, BYTES(0xf2, 0xaa), &regs, 0, BUS_BASE, &bus, 100), 2);
+    CHECK_EQ_U(run_rep_string(M64, BYTES(0xf2, 0xaa), &regs, 0, BUS_BASE + 2, &bus, 100), 2);
     CHECK_EQ_U(regs.gpr[GPR_RCX], 0);
 }
 
@@ -3464,12 +3481,9 @@ TEST(emulate_movs)
     CHECK_EQ_U(regs.gpr[GPR_RSI], BUS_BASE + 0x84);
     CHECK_EQ_U(regs.gpr[GPR_RDI], BUS_BASE + 0x14);
     CHECK_EQ_U(bus.ntranslations, 2);
-    CHECK_EQ_U(bus.translations[0].seg, SEG_DS);
-    CHECK_EQ_U(bus.translations[0].offset, BUS_BASE + 0x80);
-    CHECK_EQ_U(bus.translations[0].size, 4);
+    CHECK_EQ_U(bus.translations[0].linear, BUS_BASE + 0x80);
     CHECK(!bus.translations[0].write);
-    CHECK_EQ_U(bus.translations[1].seg, SEG_ES);
-    CHECK_EQ_U(bus.translations[1].offset, BUS_BASE + 0x10);
+    CHECK_EQ_U(bus.translations[1].linear, BUS_BASE + 0x10);
     CHECK(bus.translations[1].write);
     CHECK(!bus.log[0].write && bus.log[0].gpa == BUS_BASE + 0x80);
     CHECK(bus.log[1].write && bus.log[1].gpa == BUS_BASE + 0x10);
@@ -3481,7 +3495,7 @@ TEST(emulate_movs)
     regs.gpr[GPR_RSI] = BUS_BASE + 0x80 - 0x1000;
     regs.gpr[GPR_RDI] = BUS_BASE + 0x20;
     CHECK_EQ_I(EMULATE(M64, &regs, &rflags, 0, &bus, 0x64, 0xa4), INSN_EMU_DONE);
-    CHECK_EQ_U(bus.translations[0].seg, SEG_FS);
+    CHECK_EQ_U(bus.translations[0].linear, BUS_BASE + 0x80);
     CHECK_EQ_U(bus.mem[0x20], 0x5a);
 
     /* rep movsq with DF = 1: two elements downwards, each step re-translated. */
@@ -3509,7 +3523,7 @@ TEST(emulate_movs)
     regs.gpr[GPR_RDI] = 0x0030;
     rflags = 0;
     CHECK_EQ_I(EMULATE(M16, &regs, &rflags, 0, &bus, 0xa4), INSN_EMU_DONE);
-    CHECK_EQ_U(bus.translations[0].offset, 0xffff);
+    CHECK_EQ_U(bus.translations[0].linear, BUS_BASE + 0xff);
     CHECK_EQ_U(bus.mem[0x30], 0x77);
     CHECK_EQ_U(regs.gpr[GPR_RSI], 0xaaaa00000000ull);
     CHECK_EQ_U(regs.gpr[GPR_RDI], 0x0031);
@@ -3615,7 +3629,7 @@ TEST(emulate_rejects_malformed_insn)
     CHECK_EQ_I(insn_emulate_mmio(&bad, &regs, &rflags, BUS_BASE, &bus_ops, &bus),
                INSN_EMU_ERR_UNSUPPORTED);
     bad = in;
-    bad.alu = (enum alu_op)2;   /* ADC */
+    bad.alu = (enum alu_op)7;   /* CMP is an op of its own */
     CHECK_EQ_I(insn_emulate_mmio(&bad, &regs, &rflags, BUS_BASE, &bus_ops, &bus),
                INSN_EMU_ERR_UNSUPPORTED);
     bad = in;
@@ -3739,6 +3753,7 @@ static struct rflags_run run_with_rflags(const struct insn *in, uint64_t rflags)
     bus_put(&bus, 0x20, 4, 0x80000000u);
     bus_put(&bus, 0x40, 4, 0x80000000u);
     r.regs.gpr[GPR_RCX] = 0x80000000u;
+    r.regs.gpr[GPR_RAX] = BUS_BASE + 0x20;
     r.regs.gpr[GPR_RSI] = BUS_BASE + 0x40;
     r.regs.gpr[GPR_RDI] = BUS_BASE + 0x20;
     r.result = insn_emulate_mmio(in, &r.regs, &r.rflags, BUS_BASE + 0x20, &bus_ops, &bus);

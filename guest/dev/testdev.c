@@ -2,7 +2,8 @@
  * keel's test device, attached with the VM option `testdev`:
  * - MMIO at TESTDEV_MMIO_BASE, 4 KiB of scratch memory that lives in keel, so
  *   every guest access exits and is emulated; the 8 bytes at 0xff8 read as
- *   the number of MMIO accesses emulated so far (writes there are dropped).
+ *   the number of MMIO accesses emulated so far in this region and the next
+ *   (writes there are dropped).
  * - Port 0xe4: an IN of n bytes returns the next n bytes of the sequence
  *   byte[k] = (7k + 3) mod 256; an OUT sets k.
  * - Port 0xe8: every OUT adds its bytes to a count and an FNV-1a hash; IN 0xe8
@@ -35,6 +36,7 @@
 
 struct testdev {
     uint8_t scratch[TESTDEV_MMIO_SIZE];
+    uint8_t *iomem;
     uint64_t accesses;
     uint32_t seq_pos;
     uint32_t sink_count, sink_hash;
@@ -71,14 +73,15 @@ static int testdev_mmio(struct vm *vm, void *dev, uint64_t offset, unsigned size
 static int testdev_iomem(struct vm *vm, void *dev, uint64_t offset, unsigned size, bool write,
                          uint64_t *value)
 {
-    uint8_t *mem = dev;
+    struct testdev *t = dev;
     (void)vm;
     if (size > sizeof(*value) || offset > TESTDEV_IOMEM_SIZE - size)
         return -1;
+    t->accesses++;
     if (write)
-        memcpy(mem + offset, value, size);
+        memcpy(t->iomem + offset, value, size);
     else
-        memcpy(value, mem + offset, size);
+        memcpy(value, t->iomem + offset, size);
     return 0;
 }
 
@@ -152,8 +155,9 @@ void testdev_attach(struct vm *vm)
     if (!iomems[vm->index])
         iomems[vm->index] = kmalloc(TESTDEV_IOMEM_SIZE);
     memset(iomems[vm->index], 0, TESTDEV_IOMEM_SIZE);
-    vm_register_mmio(vm, TESTDEV_IOMEM_BASE, TESTDEV_IOMEM_SIZE, testdev_iomem,
-                     iomems[vm->index], "testdev-iomem");
+    t->iomem = iomems[vm->index];
+    vm_register_mmio(vm, TESTDEV_IOMEM_BASE, TESTDEV_IOMEM_SIZE, testdev_iomem, t,
+                     "testdev-iomem");
     vm_register_pio(vm, TESTDEV_SEQ_PORT, TESTDEV_HASH_PORT + 3, testdev_io, t, "testdev");
     vm_register_pio(vm, TESTDEV_IRQ_LINE_PORT, TESTDEV_IRQ_LINE_PORT + PC_NR_GSIS - 1,
                     testdev_irq_lines, t, "testdev-irq");

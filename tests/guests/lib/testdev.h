@@ -11,9 +11,11 @@
  *   MMIO  guest-physical 0xD0000000, 4 KiB of scratch memory kept by keel:
  *         every access exits and is emulated.  The 8 bytes at offset 0xFF8
  *         are a read-only count of the accesses keel emulated in the region
- *         (writes there are ignored).  One access is one read or one write,
+ *         and in IOMEM (writes there are ignored).  One access is one read or one write,
  *         so a read-modify-write instruction (ADD to memory, XCHG) is two and
  *         REP STOSD with ECX = 16 is sixteen.
+ *   IOMEM guest-physical 0xFF000000, 64 KiB of plain memory kept by keel, as
+ *         QEMU's pc-testdev has it: every access exits and is emulated.
  */
 #ifndef GUEST_LIB_TESTDEV_H
 #define GUEST_LIB_TESTDEV_H
@@ -29,6 +31,8 @@
 #define TESTDEV_MMIO_BASE         0xD0000000u
 #define TESTDEV_MMIO_SIZE         0x1000u
 #define TESTDEV_MMIO_ACCESS_COUNT 0xFF8u      /* offset of the access counter */
+#define TESTDEV_IOMEM_BASE        0xFF000000u
+#define TESTDEV_IOMEM_SIZE        0x10000u
 
 /* FNV-1a, 32-bit (Fowler/Noll/Vo; IETF draft-eastlake-fnv). */
 #define FNV1A32_OFFSET_BASIS 0x811C9DC5u

@@ -1,0 +1,589 @@
+/*
+ * emulate: every instruction form keel's MMIO emulator knows
+ * (guest/insn_decode.h), run once on RAM and once on testdev's IOMEM
+ * (guest-physical 0xFF000000, where every access exits and keel emulates
+ * the instruction), and compared: the registers, the flags the SDM defines
+ * for the instruction, the exception it raised if any, the XMM/MMX register
+ * it moved, and the 256-byte window of memory it worked on.  The CPU running
+ * the RAM pass is the reference, so the checks hold whatever the values.
+ *
+ * The window starts 0x80 bytes before a page boundary (IOMEM 0xFF000F80; a
+ * RAM buffer at the same page offset), so that forms at its end cross from
+ * one page into the next.  EBX, ESI, EDI and the stack forms' ESP and EBP
+ * hold offsets in the window, made addresses for the run and offsets again
+ * after it; EAX, ECX and EDX are plain values.  The stack forms run with
+ * ESP and EBP in the window.
+ *
+ * Each MMIO pass must also have made keel emulate at least one access
+ * (testdev's access counter at 0xD0000FF8 counts IOMEM's too), so that a
+ * keel that mapped IOMEM as RAM fails.
+ *
+ * Bare, or under keel without testdev, there is no IOMEM: the comparisons
+ * SKIP.
+ *
+ * (A misaligned MOVAPS raises #GP before any access, so no exit: keel's own
+ * check for it is host-tested only.)
+ *
+ * Expected under keel (with testdev): pass (109 checks).
+ */
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "lib/guest.h"
+#include "lib/idt.h"
+#include "lib/keel.h"
+#include "lib/report.h"
+#include "lib/runner.h"
+#include "lib/string.h"
+#include "lib/testdev.h"
+#include "lib/x86.h"
+
+#define WINDOW_SIZE         256u
+#define WINDOW_PAGE_OFFSET  0xF80u      /* 0x80 bytes before the next page */
+#define CR0_EM              (1u << 2)
+#define CR0_TS              (1u << 3)
+#define CPUID_1_EDX_SSE2    (1u << 26)
+/* The status flags; AF and OF are not in lib/x86.h. */
+#define FL_CF   0x001u
+#define FL_PF   0x004u
+#define FL_AF   0x010u
+#define FL_ZF   0x040u
+#define FL_SF   0x080u
+#define FL_OF   0x800u
+#define FL_DF   0x400u
+#define FL_ALL  (FL_CF | FL_PF | FL_AF | FL_ZF | FL_SF | FL_OF)
+/* AND, OR, XOR, TEST: AF undefined. */
+#define FL_LOGIC (FL_ALL & ~FL_AF)
+#define FL_FIXED 0x002u                 /* EFLAGS bit 1 */
+
+/* What a form starts with and leaves: pointer registers as window offsets. */
+struct state {
+    uint32_t eax, ebx, ecx, edx, esi, edi, esp, ebp;
+    uint32_t eflags;
+    int fault;
+    uint8_t vec[16];
+    uint8_t window[WINDOW_SIZE];
+};
+
+/* The registers the form's asm works on (addresses during the run). */
+static struct {
+    uint32_t eax, ebx, ecx, edx, esi, edi;
+    uint32_t eflags;
+    uint32_t esp, ebp;                  /* the stack forms' */
+    uint32_t saved_esp, saved_ebp;
+} cur;
+static uint8_t vec_in[16], vec_out[16];
+
+#define GUEST_PAGE_SIZE 4096u
+static uint8_t ram_pages[2 * GUEST_PAGE_SIZE] __attribute__((aligned(GUEST_PAGE_SIZE)));
+
+struct form {
+    const char *name;
+    void (*run)(void);
+    uint32_t eax, ebx, ecx, edx, esi, edi, esp, ebp;
+    uint32_t eflags;                    /* DF, CF... before the run */
+    uint32_t defined;                   /* the flags compared */
+    uint32_t mem[4];                    /* the window's first 16 bytes */
+    bool sse;                           /* needs SSE (CR4.OSFXSR) */
+    /* EBP comes in as a plain value, not a window offset (ENTER pushes it). */
+    bool ebp_plain_in;
+    /* The window's dword at 4 holds the address of its byte 0x20 (the frame
+     * pointer LEAVE pops). */
+    bool saved_frame_pointer;
+};
+
+/* ---- the forms ------------------------------------------------------------- */
+
+#define GPR_OPERANDS                                                                     \
+    "+a"(cur.eax), "+b"(cur.ebx), "+c"(cur.ecx), "+d"(cur.edx), "+S"(cur.esi),            \
+    "+D"(cur.edi), [fl] "+m"(cur.eflags)
+
+/* One instruction with EFLAGS loaded before and saved after; a fault
+ * resumes after it (ASM_TRY).  DF is cleared again for the C code. */
+#define FORM(fn, insn)                                                                   \
+    static __attribute__((noinline)) void fn(void)                                       \
+    {                                                                                    \
+        __asm__ __volatile__("pushl %[fl]\n\tpopfl\n\t" ASM_TRY(insn)                    \
+                             "pushfl\n\tpopl %[fl]\n\tcld"                             \
+                             : GPR_OPERANDS : : "memory", "cc");                         \
+    }
+
+/* The same with ESP and EBP switched to the window's stack. */
+#define STACK_FORM(fn, insn)                                                             \
+    static __attribute__((noinline)) void fn(void)                                       \
+    {                                                                                    \
+        __asm__ __volatile__("pushl %[fl]\n\tpopfl\n\t"                                  \
+                             "movl %%esp, %[ssp]\n\tmovl %%ebp, %[sbp]\n\t"              \
+                             "movl %[sp], %%esp\n\tmovl %[bp], %%ebp\n\t"                \
+                             insn "\n\t"                                                 \
+                             "movl %%esp, %[sp]\n\tmovl %%ebp, %[bp]\n\t"                \
+                             "movl %[ssp], %%esp\n\tmovl %[sbp], %%ebp\n\t"              \
+                             "pushfl\n\tpopl %[fl]\n\tcld"                             \
+                             : GPR_OPERANDS, [sp] "+m"(cur.esp), [bp] "+m"(cur.ebp),     \
+                               [ssp] "=m"(cur.saved_esp), [sbp] "=m"(cur.saved_ebp)      \
+                             : : "memory", "cc");                                        \
+    }
+
+/* An SSE or MMX move between the window and XMM1/MM1, which hold vec_in
+ * before and are saved to vec_out after. */
+#define XMM_FORM(fn, insn)                                                               \
+    static __attribute__((noinline)) void fn(void)                                       \
+    {                                                                                    \
+        __asm__ __volatile__("movdqu %[in], %%xmm1\n\t" ASM_TRY(insn)                    \
+                             "movdqu %%xmm1, %[out]"                                     \
+                             : GPR_OPERANDS, [out] "=m"(vec_out) : [in] "m"(vec_in)      \
+                             : "memory", "cc");                                          \
+    }
+#define MMX_FORM(fn, insn)                                                               \
+    static __attribute__((noinline)) void fn(void)                                       \
+    {                                                                                    \
+        __asm__ __volatile__("movq %[in], %%mm1\n\t" ASM_TRY(insn)                       \
+                             "movq %%mm1, %[out]\n\temms"                                \
+                             : GPR_OPERANDS, [out] "=m"(vec_out) : [in] "m"(vec_in)      \
+                             : "memory", "cc");                                          \
+    }
+
+/* The two-operand ALU group, each with a memory destination and source. */
+FORM(add_m32_r, "addl %%ecx, (%%ebx)")
+FORM(add_r32_m, "addl 4(%%ebx), %%ecx")
+FORM(or_m8_r, "orb %%cl, 1(%%ebx)")
+FORM(or_m16_imm8, "orw $-2, 2(%%ebx)")
+FORM(adc_m32_r, "adcl %%ecx, (%%ebx)")
+FORM(adc_r8_m, "adcb 3(%%ebx), %%dl")
+FORM(adc_m32_imm, "adcl $0x7fffffff, 4(%%ebx)")
+FORM(sbb_m32_r, "sbbl %%ecx, (%%ebx)")
+FORM(sbb_r16_m, "sbbw 2(%%ebx), %%dx")
+FORM(sbb_m8_imm, "sbbb $0x7f, (%%ebx)")
+FORM(and_m32_imm, "andl $0x0ff00ff0, (%%ebx)")
+FORM(and_r32_m, "andl 4(%%ebx), %%edx")
+FORM(sub_m32_r, "subl %%ecx, (%%ebx)")
+FORM(sub_r8_m, "subb 1(%%ebx), %%ch")
+FORM(xor_m16_r, "xorw %%cx, 2(%%ebx)")
+FORM(xor_m32_imm8, "xorl $-1, 8(%%ebx)")
+FORM(cmp_m32_r, "cmpl %%ecx, (%%ebx)")
+FORM(cmp_r32_m, "cmpl 4(%%ebx), %%edx")
+FORM(cmp_m8_imm, "cmpb $0x7f, 3(%%ebx)")
+FORM(test_m32_r, "testl %%ecx, (%%ebx)")
+FORM(test_m8_imm, "testb $0x80, 3(%%ebx)")
+
+/* Group 3/4/5 read-modify-write. */
+FORM(inc_m32, "incl (%%ebx)")
+FORM(lock_inc_m8, "lock incb 3(%%ebx)")
+FORM(dec_m16, "decw 2(%%ebx)")
+FORM(lock_dec_m32, "lock decl 8(%%ebx)")
+FORM(not_m8, "notb 1(%%ebx)")
+FORM(lock_not_m32, "lock notl 4(%%ebx)")
+FORM(neg_m32, "negl (%%ebx)")
+FORM(lock_neg_m8, "lock negb 3(%%ebx)")
+
+/* Multiply and divide. */
+FORM(mul_m32, "mull 4(%%ebx)")
+FORM(mul_m8, "mulb 1(%%ebx)")
+FORM(imul1_m16, "imulw 2(%%ebx)")
+FORM(imul1_m32, "imull (%%ebx)")
+FORM(div_m32, "divl 8(%%ebx)")
+FORM(div_m8, "divb 1(%%ebx)")
+FORM(idiv_m16, "idivw 4(%%ebx)")
+FORM(idiv_m32, "idivl 8(%%ebx)")
+FORM(div_zero, "divl 12(%%ebx)")
+FORM(idiv_overflow, "idivb 12(%%ebx)")
+FORM(imul_r32_m, "imull 4(%%ebx), %%ecx")
+FORM(imul_r32_m_imm8, "imull $-3, (%%ebx), %%edx")
+FORM(imul_r16_m_imm, "imulw $300, 2(%%ebx), %%cx")
+
+/* Bit test and scan. */
+FORM(bt_m32_imm, "btl $5, (%%ebx)")
+FORM(bts_m32_imm, "btsl $33, 4(%%ebx)")
+FORM(btr_m16_r, "btrw %%cx, 8(%%ebx)")
+FORM(btc_m32_r_below, "btcl %%edx, 8(%%ebx)")
+FORM(btc_m32_r_above, "lock btcl %%ecx, (%%ebx)")
+FORM(bsf_r32_m, "bsfl 4(%%ebx), %%ecx")
+FORM(bsr_r16_m, "bsrw 2(%%ebx), %%cx")
+FORM(bsf_zero, "bsfl 12(%%ebx), %%ecx")
+
+/* Double shifts. */
+FORM(shld_m32_imm, "shldl $4, %%ecx, (%%ebx)")
+FORM(shrd_m32_cl, "shrdl %%cl, %%edx, 4(%%ebx)")
+FORM(shld_m16_one, "shldw $1, %%dx, 2(%%ebx)")
+
+/* Exchange and compare. */
+FORM(xchg_m8_r, "xchgb %%cl, 3(%%ebx)")
+FORM(xadd_m32_r, "lock xaddl %%ecx, (%%ebx)")
+FORM(xadd_m8_r, "xaddb %%cl, 1(%%ebx)")
+FORM(cmpxchg_m32_equal, "lock cmpxchgl %%ecx, (%%ebx)")
+FORM(cmpxchg_m32_differ, "lock cmpxchgl %%ecx, 4(%%ebx)")
+FORM(cmpxchg_m16_r, "cmpxchgw %%cx, 2(%%ebx)")
+
+/* Conditional moves and sets, loads with extension, SMSW. */
+FORM(cmovz_taken, "cmovzl 4(%%ebx), %%ecx")
+FORM(cmovb_not_taken, "cmovbw 2(%%ebx), %%cx")
+FORM(setnz_m8, "setnz 5(%%ebx)")
+FORM(setl_m8, "setl 6(%%ebx)")
+FORM(movzx_m8, "movzbw 3(%%ebx), %%cx")
+FORM(movsx_m16, "movswl 2(%%ebx), %%ecx")
+FORM(smsw_m16, "smsw 10(%%ebx)")
+
+/* Crossing from one page into the next (window offset 0x80). */
+FORM(mov_cross_store, "movl %%ecx, 0x7e(%%ebx)")
+FORM(mov_cross_load, "movl 0x7d(%%ebx), %%ecx")
+FORM(add_cross, "addl %%ecx, 0x7f(%%ebx)")
+
+/* The string instructions, with and without REP, DF = 0 and 1. */
+FORM(movsl_up, "movsl")
+FORM(movsb_down, "movsb")
+FORM(rep_movsl, "rep movsl")
+FORM(rep_movsb_down, "rep movsb")
+FORM(stosw_up, "stosw")
+FORM(rep_stosl_down, "rep stosl")
+FORM(lodsl_up, "lodsl")
+FORM(lodsb_down, "lodsb")
+FORM(cmpsl_up, "cmpsl")
+FORM(repe_cmpsb, "repe cmpsb")
+FORM(repne_cmpsw_down, "repne cmpsw")
+FORM(scasb_up, "scasb")
+FORM(repne_scasb, "repne scasb")
+FORM(repe_scasl_down, "repe scasl")
+FORM(rep_stosb_cross, "rep stosb")
+
+/* The stack in the window. */
+STACK_FORM(push_m32, "pushl (%%ebx)")
+STACK_FORM(push_imm32, "pushl $0x12345678")
+STACK_FORM(push_imm8, "pushl $-2")
+STACK_FORM(push_r32, "pushl %%ecx")
+STACK_FORM(push_m16, "pushw 2(%%ebx)")
+STACK_FORM(pop_m32, "popl 8(%%ebx)")
+STACK_FORM(pop_r32, "popl %%ecx")
+STACK_FORM(pop_m32_esp_based, "popl 4(%%esp)")
+STACK_FORM(leave_frame, "leave")
+STACK_FORM(enter_frame, "enter $16, $0")
+STACK_FORM(ret_near, "pushl $1f\n\tret\n1:")
+STACK_FORM(ret_imm, "pushl %%ecx\n\tpushl $1f\n\tret $4\n1:")
+STACK_FORM(call_m32, "call *(%%ebx)")
+FORM(jmp_m32, "movl $1f, (%%ebx)\n\tjmp *(%%ebx)\n\tmovl $0xbad, %%ecx\n1:")
+
+/* The register moves (XMM1, MM1). */
+XMM_FORM(movups_load, "movups 3(%%ebx), %%xmm1")
+XMM_FORM(movups_store, "movups %%xmm1, 5(%%ebx)")
+XMM_FORM(movupd_load, "movupd (%%ebx), %%xmm1")
+XMM_FORM(movaps_load, "movaps 16(%%ebx), %%xmm1")
+XMM_FORM(movaps_store, "movaps %%xmm1, 32(%%ebx)")
+XMM_FORM(movapd_store, "movapd %%xmm1, 48(%%ebx)")
+XMM_FORM(movdqu_store_cross, "movdqu %%xmm1, 0x78(%%ebx)")
+XMM_FORM(movdqa_load, "movdqa 32(%%ebx), %%xmm1")
+MMX_FORM(movq_mmx_load, "movq 4(%%ebx), %%mm1")
+MMX_FORM(movq_mmx_store, "movq %%mm1, 12(%%ebx)")
+
+/* The routine call_m32 calls: it returns at once. */
+__asm__(".text\n"
+        "emulate_call_target:\n\t"
+        "ret\n");
+extern const char emulate_call_target[];
+
+#define PATTERN { 0x80000001u, 0x7fffffffu, 0x00000000u, 0x00000000u }
+#define SP 0x60u                        /* the stack forms' ESP and EBP */
+
+static const struct form forms[] = {
+    { "add m32, r", add_m32_r, .ecx = 0x80000000u, .mem = PATTERN, .defined = FL_ALL },
+    { "add r32, m", add_r32_m, .ecx = 1, .mem = PATTERN, .defined = FL_ALL },
+    { "or m8, r8", or_m8_r, .ecx = 0x80, .mem = PATTERN, .defined = FL_LOGIC },
+    { "or m16, imm8", or_m16_imm8, .mem = PATTERN, .defined = FL_LOGIC },
+    { "adc m32, r (CF=1)", adc_m32_r, .ecx = 0x7ffffffeu, .eflags = FL_CF, .mem = PATTERN,
+      .defined = FL_ALL },
+    { "adc r8, m (CF=1)", adc_r8_m, .edx = 0x80, .eflags = FL_CF, .mem = PATTERN,
+      .defined = FL_ALL },
+    { "adc m32, imm32 (CF=0)", adc_m32_imm, .mem = PATTERN, .defined = FL_ALL },
+    { "sbb m32, r (CF=1)", sbb_m32_r, .ecx = 0x80000001u, .eflags = FL_CF, .mem = PATTERN,
+      .defined = FL_ALL },
+    { "sbb r16, m (CF=1)", sbb_r16_m, .edx = 0x7fff, .eflags = FL_CF, .mem = PATTERN,
+      .defined = FL_ALL },
+    { "sbb m8, imm8 (CF=0)", sbb_m8_imm, .mem = PATTERN, .defined = FL_ALL },
+    { "and m32, imm32", and_m32_imm, .mem = PATTERN, .defined = FL_LOGIC },
+    { "and r32, m", and_r32_m, .edx = 0xf0f0f0f0u, .mem = PATTERN, .defined = FL_LOGIC },
+    { "sub m32, r", sub_m32_r, .ecx = 2, .mem = PATTERN, .defined = FL_ALL },
+    { "sub r8 (CH), m", sub_r8_m, .ecx = 0x1000, .mem = PATTERN, .defined = FL_ALL },
+    { "xor m16, r", xor_m16_r, .ecx = 0x8001, .mem = PATTERN, .defined = FL_LOGIC },
+    { "xor m32, imm8", xor_m32_imm8, .mem = PATTERN, .defined = FL_LOGIC },
+    { "cmp m32, r", cmp_m32_r, .ecx = 0x80000002u, .mem = PATTERN, .defined = FL_ALL },
+    { "cmp r32, m", cmp_r32_m, .edx = 0x7fffffffu, .mem = PATTERN, .defined = FL_ALL },
+    { "cmp m8, imm8", cmp_m8_imm, .mem = PATTERN, .defined = FL_ALL },
+    { "test m32, r", test_m32_r, .ecx = 0x80000000u, .mem = PATTERN, .defined = FL_LOGIC },
+    { "test m8, imm8", test_m8_imm, .mem = PATTERN, .defined = FL_LOGIC },
+    { "inc m32", inc_m32, .eflags = FL_CF, .mem = { 0xffffffffu }, .defined = FL_ALL },
+    { "lock inc m8", lock_inc_m8, .mem = PATTERN, .defined = FL_ALL },
+    { "dec m16", dec_m16, .mem = PATTERN, .defined = FL_ALL },
+    { "lock dec m32", lock_dec_m32, .mem = PATTERN, .defined = FL_ALL },
+    { "not m8", not_m8, .eflags = FL_ALL, .mem = PATTERN, .defined = FL_ALL },
+    { "lock not m32", lock_not_m32, .mem = PATTERN, .defined = FL_ALL },
+    { "neg m32", neg_m32, .mem = PATTERN, .defined = FL_ALL },
+    { "lock neg m8 (0x80)", lock_neg_m8, .mem = { 0x80000000u }, .defined = FL_ALL },
+    { "mul m32", mul_m32, .eax = 0x12345678u, .edx = 0xdead, .mem = PATTERN,
+      .defined = FL_CF | FL_OF },
+    { "mul m8", mul_m8, .eax = 0xabcd12u, .mem = { 0x00007f00u }, .defined = FL_CF | FL_OF },
+    { "imul m16", imul1_m16, .eax = 0xffff8000u, .edx = 0x12345678u, .mem = PATTERN,
+      .defined = FL_CF | FL_OF },
+    { "imul m32", imul1_m32, .eax = 3, .mem = { 0xfffffffeu }, .defined = FL_CF | FL_OF },
+    { "div m32", div_m32, .eax = 0x9abcdef0u, .edx = 0x12345u,
+      .mem = { 0, 0, 0x76543210u }, .defined = 0 },
+    { "div m8", div_m8, .eax = 0x1234, .mem = { 0x00004000u }, .defined = 0 },
+    { "idiv m16", idiv_m16, .eax = 0x5678, .edx = 0xfff0, .mem = { 0, 0x1234 }, .defined = 0 },
+    { "idiv m32", idiv_m32, .eax = 0x1, .edx = 0xffffffffu, .mem = { 0, 0, 0xfffffff0u },
+      .defined = 0 },
+    { "div m32 by 0 (#DE)", div_zero, .eax = 1, .mem = PATTERN, .defined = 0 },
+    { "idiv m8 overflow (#DE)", idiv_overflow, .eax = 0x8000, .mem = { 0, 0, 0, 0xff },
+      .defined = 0 },
+    { "imul r32, m", imul_r32_m, .ecx = 0x10000, .mem = { 0, 0x10000 }, .defined = FL_CF | FL_OF },
+    { "imul r32, m, imm8", imul_r32_m_imm8, .mem = { 0x2aaaaaabu }, .defined = FL_CF | FL_OF },
+    { "imul r16, m, imm16", imul_r16_m_imm, .ecx = 0xabcd0000u, .mem = { 0x00640000u },
+      .defined = FL_CF | FL_OF },
+    { "bt m32, imm8", bt_m32_imm, .mem = { 0x20 }, .defined = FL_CF },
+    { "bts m32, imm8 (33)", bts_m32_imm, .mem = PATTERN, .defined = FL_CF },
+    { "btr m16, r16", btr_m16_r, .ecx = 0x0011, .mem = { 0, 0, 0xffffffffu }, .defined = FL_CF },
+    { "btc m32, r32 (bit -1: the dword below)", btc_m32_r_below, .edx = 0xffffffffu,
+      .mem = PATTERN, .defined = FL_CF },
+    { "lock btc m32, r32 (bit 70: two dwords on)", btc_m32_r_above, .ecx = 70,
+      .mem = { 0, 0, 0x40 }, .defined = FL_CF },
+    { "bsf r32, m", bsf_r32_m, .mem = { 0, 0x00f00000u }, .defined = FL_ZF },
+    { "bsr r16, m", bsr_r16_m, .ecx = 0xffff0000u, .mem = { 0x00300000u }, .defined = FL_ZF },
+    { "bsf r32, m (zero: ZF, register kept)", bsf_zero, .ecx = 0x5a5a5a5au, .mem = PATTERN,
+      .defined = FL_ZF },
+    { "shld m32, r32, imm8", shld_m32_imm, .ecx = 0xf0000000u, .mem = PATTERN,
+      .defined = FL_CF | FL_PF | FL_ZF | FL_SF },
+    { "shrd m32, r32, cl", shrd_m32_cl, .ecx = 7, .edx = 0x55u, .mem = PATTERN,
+      .defined = FL_CF | FL_PF | FL_ZF | FL_SF },
+    { "shld m16, r16, 1 (OF)", shld_m16_one, .edx = 0x8000, .mem = { 0x40000000u },
+      .defined = FL_CF | FL_PF | FL_ZF | FL_SF | FL_OF },
+    { "xchg m8, r8", xchg_m8_r, .ecx = 0x5a, .mem = PATTERN, .defined = 0 },
+    { "lock xadd m32, r32", xadd_m32_r, .ecx = 0x7fffffffu, .mem = PATTERN, .defined = FL_ALL },
+    { "xadd m8, r8", xadd_m8_r, .ecx = 0x81, .mem = PATTERN, .defined = FL_ALL },
+    { "lock cmpxchg m32, r32 (equal)", cmpxchg_m32_equal, .eax = 0x80000001u, .ecx = 42,
+      .mem = PATTERN, .defined = FL_ALL },
+    { "lock cmpxchg m32, r32 (different)", cmpxchg_m32_differ, .eax = 5, .ecx = 42,
+      .mem = PATTERN, .defined = FL_ALL },
+    { "cmpxchg m16, r16", cmpxchg_m16_r, .eax = 0x12348001u, .ecx = 0x4321, .mem = PATTERN,
+      .defined = FL_ALL },
+    { "cmovz r32, m (taken)", cmovz_taken, .eflags = FL_ZF, .mem = PATTERN, .defined = FL_ALL },
+    { "cmovb r16, m (not taken)", cmovb_not_taken, .ecx = 0x11112222u, .mem = PATTERN,
+      .defined = FL_ALL },
+    { "setnz m8", setnz_m8, .mem = PATTERN, .defined = FL_ALL },
+    { "setl m8", setl_m8, .eflags = FL_SF, .mem = PATTERN, .defined = FL_ALL },
+    { "movzx r16, m8", movzx_m8, .ecx = 0xffffffffu, .mem = PATTERN, .defined = FL_ALL },
+    { "movsx r32, m16", movsx_m16, .mem = PATTERN, .defined = FL_ALL },
+    { "smsw m16", smsw_m16, .mem = { 0, 0, 0xffffffffu }, .defined = FL_ALL },
+    { "mov m32, r (crossing a page)", mov_cross_store, .ecx = 0x11223344u, .defined = FL_ALL },
+    { "mov r32, m (crossing a page)", mov_cross_load, .defined = FL_ALL },
+    { "add m32, r (crossing a page)", add_cross, .ecx = 0x01010101u, .defined = FL_ALL },
+    { "movsd", movsl_up, .esi = 0, .edi = 0x20, .mem = PATTERN, .defined = FL_ALL },
+    { "movsb, DF=1", movsb_down, .esi = 3, .edi = 0x21, .eflags = FL_DF, .mem = PATTERN,
+      .defined = FL_ALL },
+    { "rep movsd", rep_movsl, .ecx = 5, .esi = 0, .edi = 0x40, .mem = PATTERN, .defined = FL_ALL },
+    { "rep movsb, DF=1", rep_movsb_down, .ecx = 7, .esi = 0x0f, .edi = 0x4f, .eflags = FL_DF,
+      .mem = PATTERN, .defined = FL_ALL },
+    { "stosw", stosw_up, .eax = 0xbeef, .edi = 0x30, .defined = FL_ALL },
+    { "rep stosd, DF=1", rep_stosl_down, .eax = 0xcafef00du, .ecx = 6, .edi = 0x50,
+      .eflags = FL_DF, .defined = FL_ALL },
+    { "lodsd", lodsl_up, .esi = 4, .mem = PATTERN, .defined = FL_ALL },
+    { "lodsb, DF=1", lodsb_down, .eax = 0xffffffffu, .esi = 3, .eflags = FL_DF, .mem = PATTERN,
+      .defined = FL_ALL },
+    { "cmpsd", cmpsl_up, .esi = 0, .edi = 4, .mem = PATTERN, .defined = FL_ALL },
+    { "repe cmpsb (stops at a difference)", repe_cmpsb, .ecx = 16, .esi = 0, .edi = 0x40,
+      .defined = FL_ALL },
+    { "repne cmpsw, DF=1", repne_cmpsw_down, .ecx = 8, .esi = 0x0e, .edi = 0x4e,
+      .eflags = FL_DF, .defined = FL_ALL },
+    { "scasb", scasb_up, .eax = 0x01, .edi = 0, .mem = PATTERN, .defined = FL_ALL },
+    { "repne scasb (finds)", repne_scasb, .eax = 0x7f, .ecx = 16, .edi = 0, .mem = PATTERN,
+      .defined = FL_ALL },
+    { "repe scasd, DF=1", repe_scasl_down, .eax = 0, .ecx = 4, .edi = 12,
+      .eflags = FL_DF, .mem = { 1, 0, 0, 0 }, .defined = FL_ALL },
+    { "rep stosb (crossing a page)", rep_stosb_cross, .eax = 0x77, .ecx = 8, .edi = 0x7c,
+      .defined = FL_ALL },
+    { "push m32", push_m32, .esp = SP, .ebp = SP, .mem = PATTERN, .defined = FL_ALL },
+    { "push imm32", push_imm32, .esp = SP, .ebp = SP, .defined = FL_ALL },
+    { "push imm8", push_imm8, .esp = SP, .ebp = SP, .defined = FL_ALL },
+    { "push r32", push_r32, .ecx = 0xa5a5a5a5u, .esp = SP, .ebp = SP, .defined = FL_ALL },
+    { "push m16", push_m16, .esp = SP, .ebp = SP, .mem = PATTERN, .defined = FL_ALL },
+    { "pop m32", pop_m32, .esp = 0, .ebp = SP, .mem = PATTERN, .defined = FL_ALL },
+    { "pop r32", pop_r32, .esp = 4, .ebp = SP, .mem = PATTERN, .defined = FL_ALL },
+    { "pop m32 based on esp", pop_m32_esp_based, .esp = 0, .ebp = SP, .mem = PATTERN,
+      .defined = FL_ALL },
+    { "leave", leave_frame, .esp = SP, .ebp = 4, .mem = PATTERN, .saved_frame_pointer = true,
+      .defined = FL_ALL },
+    { "enter 16, 0", enter_frame, .esp = SP, .ebp = 0x1234, .ebp_plain_in = true,
+      .defined = FL_ALL },
+    { "ret", ret_near, .esp = SP, .ebp = SP, .defined = FL_ALL },
+    { "ret imm16", ret_imm, .ecx = 0x99, .esp = SP, .ebp = SP, .defined = FL_ALL },
+    { "call m32", call_m32, .esp = SP, .ebp = SP, .defined = FL_ALL },
+    { "jmp m32", jmp_m32, .ecx = 1, .defined = FL_ALL },
+    { "movups xmm, m128", movups_load, .mem = PATTERN, .sse = true },
+    { "movups m128, xmm", movups_store, .sse = true },
+    { "movupd xmm, m128", movupd_load, .mem = PATTERN, .sse = true },
+    { "movaps xmm, m128", movaps_load, .sse = true },
+    { "movaps m128, xmm", movaps_store, .sse = true },
+    { "movapd m128, xmm", movapd_store, .sse = true },
+    { "movdqu m128, xmm (crossing a page)", movdqu_store_cross, .sse = true },
+    { "movdqa xmm, m128", movdqa_load, .sse = true },
+    { "movq mm, m64", movq_mmx_load, .mem = PATTERN, .sse = true },
+    { "movq m64, mm", movq_mmx_store, .sse = true },
+};
+
+/* ---- running a form on one window ------------------------------------------- */
+
+static bool counting;
+static uint32_t counter_overhead;
+
+static uint32_t access_counter(void)
+{
+    return *(volatile uint32_t *)(TESTDEV_MMIO_BASE + TESTDEV_MMIO_ACCESS_COUNT);
+}
+
+static void put32(volatile uint8_t *w, uint32_t v)
+{
+    for (uint32_t b = 0; b < 4; b++)
+        w[b] = (uint8_t)(v >> (8 * b));
+}
+
+static void fill_window(volatile uint8_t *w, const struct form *f)
+{
+    for (uint32_t i = 0; i < WINDOW_SIZE; i++)
+        w[i] = (uint8_t)(i * 37 + 11);
+    for (uint32_t i = 0; i < 4; i++)
+        for (uint32_t b = 0; b < 4; b++)
+            w[4 * i + b] = (uint8_t)(f->mem[i] >> (8 * b));
+    /* The address call_m32 calls. */
+    if (f->run == call_m32)
+        put32(w, (uint32_t)(uintptr_t)emulate_call_target);
+    if (f->saved_frame_pointer)
+        put32(w + 4, (uint32_t)(uintptr_t)w + 0x20);
+}
+
+/* Runs f on the window at base; *emulated gets the accesses keel emulated
+ * during the run itself when counting. */
+static void run_form(const struct form *f, uint32_t base, struct state *out, uint32_t *emulated)
+{
+    volatile uint8_t *w = (volatile uint8_t *)(uintptr_t)base;
+    fill_window(w, f);
+    for (uint32_t i = 0; i < sizeof(vec_in); i++)
+        vec_in[i] = (uint8_t)(0xc0 + i);
+    memset(vec_out, 0, sizeof(vec_out));
+    cur.eax = f->eax;
+    cur.ebx = base + f->ebx;
+    cur.ecx = f->ecx;
+    cur.edx = f->edx;
+    cur.esi = base + f->esi;
+    cur.edi = base + f->edi;
+    cur.esp = base + f->esp;
+    cur.ebp = f->ebp_plain_in ? f->ebp : base + f->ebp;
+    cur.eflags = FL_FIXED | f->eflags;
+    fault_reset();
+    uint32_t before = counting ? access_counter() : 0;
+    f->run();
+    *emulated = counting ? access_counter() - before - counter_overhead : 0;
+    out->fault = last_fault.vector;
+    out->eax = cur.eax;
+    out->ebx = cur.ebx - base;
+    out->ecx = cur.ecx;
+    out->edx = cur.edx;
+    out->esi = cur.esi - base;
+    out->edi = cur.edi - base;
+    out->esp = cur.esp - base;
+    out->ebp = cur.ebp - base;
+    out->eflags = cur.eflags & (f->defined | FL_DF);
+    memcpy(out->vec, vec_out, sizeof(out->vec));
+    for (uint32_t i = 0; i < WINDOW_SIZE; i++)
+        out->window[i] = w[i];
+    if (f->saved_frame_pointer) {       /* an address: made an offset again */
+        uint32_t fp = 0;
+        for (uint32_t b = 0; b < 4; b++)
+            fp |= (uint32_t)out->window[4 + b] << (8 * b);
+        for (uint32_t b = 0; b < 4; b++)
+            out->window[4 + b] = (uint8_t)((fp - base) >> (8 * b));
+    }
+}
+
+/* call_m32 pushes its return address, which is the same in both runs. */
+static bool same_state(const struct state *ram, const struct state *mmio)
+{
+    static const char *const names[] = { "eax", "ebx", "ecx", "edx", "esi", "edi", "esp",
+                                         "ebp", "eflags" };
+    const uint32_t *a = &ram->eax, *b = &mmio->eax;
+    bool ok = true;
+    for (unsigned i = 0; i < ARRAY_SIZE(names); i++) {
+        if (a[i] != b[i]) {
+            printf("emulate: %s 0x%08x on RAM, 0x%08x on MMIO\n", names[i], a[i], b[i]);
+            ok = false;
+        }
+    }
+    if (ram->fault != mmio->fault) {
+        printf("emulate: exception %d on RAM, %d on MMIO\n", ram->fault, mmio->fault);
+        ok = false;
+    }
+    for (unsigned i = 0; i < sizeof(ram->vec); i++) {
+        if (ram->vec[i] != mmio->vec[i]) {
+            printf("emulate: vector register byte %u: 0x%02x on RAM, 0x%02x on MMIO\n", i,
+                   ram->vec[i], mmio->vec[i]);
+            ok = false;
+            break;
+        }
+    }
+    for (unsigned i = 0; i < WINDOW_SIZE; i++) {
+        if (ram->window[i] != mmio->window[i]) {
+            printf("emulate: window byte 0x%02x: 0x%02x on RAM, 0x%02x on MMIO\n", i,
+                   ram->window[i], mmio->window[i]);
+            ok = false;
+            break;
+        }
+    }
+    return ok;
+}
+
+static struct state ram_state, mmio_state;
+
+static void check_form(const struct form *f, bool sse)
+{
+    char name[96];
+    snprintf(name, sizeof(name), "emulate: %s", f->name);
+    if (!test_selected(name))
+        return;
+    if (!counting) {
+        report_skip("%s (no testdev IOMEM)", name);
+        return;
+    }
+    if (f->sse && !sse) {
+        report_skip("%s (no SSE2)", name);
+        return;
+    }
+    uint32_t ram_emulated, emulated;
+    run_form(f, (uint32_t)(uintptr_t)ram_pages + WINDOW_PAGE_OFFSET, &ram_state, &ram_emulated);
+    run_form(f, TESTDEV_IOMEM_BASE + WINDOW_PAGE_OFFSET, &mmio_state, &emulated);
+    bool exited = emulated > 0 && ram_emulated == 0;
+    if (!exited)
+        printf("emulate: %s made keel emulate no access of its own\n", f->name);
+    report(same_state(&ram_state, &mmio_state) && exited, "%s", name);
+}
+
+/* SSE moves need CR4.OSFXSR and CR0.EM = TS = 0 (SDM vol. 3A 13.1.3). */
+static bool enable_sse(void)
+{
+    if (!(cpuid(1).edx & CPUID_1_EDX_SSE2))
+        return false;
+    write_cr0(read_cr0() & ~(CR0_EM | CR0_TS));
+    write_cr4(read_cr4() | CR4_OSFXSR);
+    return true;
+}
+
+void guest_main(uint32_t magic, const struct mb_info *mbi)
+{
+    (void)magic;
+    (void)mbi;
+    idt_install();
+    counting = is_keel() && testdev_present();
+    if (is_keel())
+        report(counting, "emulate: testdev present (the VM needs the option testdev)");
+    if (counting) {
+        uint32_t a = access_counter();
+        counter_overhead = access_counter() - a;
+    }
+    bool sse = enable_sse();
+    printf("emulate: %u forms, SSE2 %s\n", (unsigned)ARRAY_SIZE(forms), sse ? "yes" : "no");
+    for (size_t i = 0; i < ARRAY_SIZE(forms); i++)
+        check_form(&forms[i], sse);
+}

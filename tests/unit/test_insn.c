@@ -3791,3 +3791,334 @@ TEST(insn_uses_rflags_matches_the_emulator)
             UNIT_FAIL("%s: shows no use of RFLAGS", c->text);
     }
 }
+
+/* ---- The forms added for kvm-unit-tests' emulator test ----------------------- */
+
+/* A fake vCPU around the fake bus: every callback, with what was asked. */
+struct fake_cpu {
+    struct fake_bus bus;
+    uint64_t rip, new_rip, cr0, cr4;
+    bool branched;
+    int vector;                 /* -1: nothing raised */
+    bool has_error;
+    uint32_t error;
+    uint8_t xmm[16][16];
+};
+
+static struct fake_cpu *cpu_of(void *ctx)
+{
+    return ctx;
+}
+
+static int cpu_read(void *ctx, uint64_t gpa, unsigned size, uint64_t *val)
+{
+    return bus_read(&cpu_of(ctx)->bus, gpa, size, val);
+}
+
+static int cpu_write(void *ctx, uint64_t gpa, unsigned size, uint64_t val)
+{
+    return bus_write(&cpu_of(ctx)->bus, gpa, size, val);
+}
+
+/* As bus_translate(), but every linear address lands in the bus (modulo
+ * its size), so that both pages of a crossing access exist. */
+static int cpu_translate(void *ctx, uint64_t linear, bool write, uint64_t *gpa)
+{
+    int err = bus_translate(&cpu_of(ctx)->bus, linear, write, gpa);
+    *gpa = BUS_BASE + (linear % BUS_SIZE);
+    return err;
+}
+
+static uint64_t cpu_seg_base(void *ctx, enum x86_seg seg)
+{
+    return cpu_of(ctx)->bus.seg_base[seg];
+}
+
+static uint64_t cpu_get_rip(void *ctx)
+{
+    return cpu_of(ctx)->rip;
+}
+
+static void cpu_set_rip(void *ctx, uint64_t rip)
+{
+    cpu_of(ctx)->new_rip = rip;
+    cpu_of(ctx)->branched = true;
+}
+
+static uint64_t cpu_get_cr(void *ctx, unsigned cr)
+{
+    return cr == 4 ? cpu_of(ctx)->cr4 : cpu_of(ctx)->cr0;
+}
+
+static unsigned cpu_stack_addr_size(void *ctx)
+{
+    (void)ctx;
+    return 4;
+}
+
+static void cpu_raise(void *ctx, uint8_t vector, bool has_error, uint32_t error)
+{
+    cpu_of(ctx)->vector = vector;
+    cpu_of(ctx)->has_error = has_error;
+    cpu_of(ctx)->error = error;
+}
+
+static int cpu_vec_access(void *ctx, enum vec_file file, unsigned reg, bool write,
+                          uint8_t *bytes)
+{
+    unsigned n = file == VEC_MMX ? 8 : 16;
+    if (write)
+        memcpy(cpu_of(ctx)->xmm[reg], bytes, n);
+    else
+        memcpy(bytes, cpu_of(ctx)->xmm[reg], n);
+    return 0;
+}
+
+static const struct mmio_ops cpu_ops = {
+    .read = cpu_read, .write = cpu_write, .translate = cpu_translate,
+    .seg_base = cpu_seg_base, .get_rip = cpu_get_rip, .set_rip = cpu_set_rip,
+    .get_cr = cpu_get_cr, .stack_addr_size = cpu_stack_addr_size, .raise = cpu_raise,
+    .vec_access = cpu_vec_access,
+};
+
+#define CR0_PE_PG       0x80000001ull
+#define CR4_OSFXSR_BIT  (1ull << 9)
+
+static void cpu_init(struct fake_cpu *c)
+{
+    memset(c, 0, sizeof(*c));
+    c->rip = 0x1000;
+    c->cr0 = CR0_PE_PG;
+    c->cr4 = CR4_OSFXSR_BIT;
+    c->vector = -1;
+}
+
+static int cpu_emulate(enum cpu_mode mode, const uint8_t *bytes, size_t len,
+                       struct guest_regs *regs, uint64_t *rflags, uint64_t gpa,
+                       struct fake_cpu *c)
+{
+    struct insn in;
+    int err = insn_decode(bytes, len, mode, &in);
+    CHECK_EQ_I(err, 0);
+    if (err)
+        return -100;
+    CHECK_EQ_U(in.length, len);
+    return insn_emulate_mmio(&in, regs, rflags, gpa, &cpu_ops, c);
+}
+
+#define CPU_EMULATE(mode, regs, rflags, gpa, c, ...) \
+    cpu_emulate(mode, BYTES(__VA_ARGS__), regs, rflags, gpa, c)
+
+/* An access that crosses a page is split, each page translated: the exit's
+ * gpa is not used (the exit may have been for the second page). */
+TEST(emulate_page_crossing_access)
+{
+    struct fake_cpu c;
+    struct guest_regs regs = { 0 };
+    uint64_t rflags = 0;
+    cpu_init(&c);
+    regs.gpr[GPR_RBX] = 0xffe;          /* bytes 0xffe..0x1001: two pages */
+    regs.gpr[GPR_RAX] = 0x44332211;
+    CHECK_EQ_I(CPU_EMULATE(M64, &regs, &rflags, BUS_BASE + 0x80, &c, 0x89, 0x03),
+               INSN_EMU_DONE);
+    CHECK_EQ_U(c.bus.ntranslations, 2);
+    CHECK_EQ_U(c.bus.translations[0].linear, 0xffe);
+    CHECK_EQ_U(c.bus.translations[1].linear, 0x1000);
+    CHECK(c.bus.translations[0].write && c.bus.translations[1].write);
+    CHECK_EQ_U(c.bus.nlog, 2);
+    CHECK(c.bus.log[0].gpa == BUS_BASE + 0xfe && c.bus.log[0].size == 2 &&
+          c.bus.log[0].val == 0x2211);
+    CHECK(c.bus.log[1].gpa == BUS_BASE && c.bus.log[1].size == 2 &&
+          c.bus.log[1].val == 0x4433);
+}
+
+/* BT with a register offset reaches the element that holds the bit, below
+ * the operand for a negative offset (SDM vol. 2A "BT"). */
+TEST(emulate_bit_test_register_offset)
+{
+    struct fake_cpu c;
+    struct guest_regs regs = { 0 };
+    uint64_t rflags = 0;
+    cpu_init(&c);
+    bus_put(&c.bus, 0x10, 4, 0x80000000u);
+    regs.gpr[GPR_RBX] = BUS_BASE + 0x14;
+    regs.gpr[GPR_RCX] = 0xffffffffu;    /* bit -1: bit 31 of the dword below */
+    /* btc dword [rbx], ecx; the exit was for the dword at 0x10 */
+    CHECK_EQ_I(CPU_EMULATE(M64, &regs, &rflags, BUS_BASE + 0x10, &c, 0x0f, 0xbb, 0x0b),
+               INSN_EMU_DONE);
+    CHECK_EQ_U(bus_get(&c.bus, 0x10, 4), 0);
+    CHECK_EQ_U(rflags & RFLAGS_CF, RFLAGS_CF);
+    /* bts dword [rbx], 33 (imm: modulo 32) */
+    rflags = 0;
+    CHECK_EQ_I(CPU_EMULATE(M64, &regs, &rflags, BUS_BASE + 0x14, &c, 0x0f, 0xba, 0x2b, 33),
+               INSN_EMU_DONE);
+    CHECK_EQ_U(bus_get(&c.bus, 0x14, 4), 2);
+    CHECK_EQ_U(rflags & RFLAGS_CF, 0);
+}
+
+/* REPE CMPSB stops at the first difference with ZF = 0; rCX counts the
+ * compared elements. */
+TEST(emulate_repe_cmps_stops_at_difference)
+{
+    struct fake_cpu c;
+    struct guest_regs regs = { 0 };
+    uint64_t rflags = 0;
+    cpu_init(&c);
+    bus_put(&c.bus, 0x00, 4, 0x44332211);
+    bus_put(&c.bus, 0x40, 4, 0x44992211);
+    regs.gpr[GPR_RSI] = BUS_BASE;
+    regs.gpr[GPR_RDI] = BUS_BASE + 0x40;
+    regs.gpr[GPR_RCX] = 10;
+    int r, n = 0;
+    do {
+        r = CPU_EMULATE(M64, &regs, &rflags, 0, &c, 0xf3, 0xa6);
+        n++;
+    } while (r == INSN_EMU_REPEAT && n < 20);
+    CHECK_EQ_I(r, INSN_EMU_DONE);
+    CHECK_EQ_I(n, 3);
+    CHECK_EQ_U(regs.gpr[GPR_RCX], 7);
+    CHECK_EQ_U(regs.gpr[GPR_RSI], BUS_BASE + 3);
+    CHECK_EQ_U(rflags & RFLAGS_ZF, 0);
+    CHECK_EQ_U(rflags & RFLAGS_CF, RFLAGS_CF);  /* 0x33 < 0x99 */
+
+    /* scasw, DF = 1: rAX - [rDI], rDI moves down. */
+    rflags = RFLAGS_DF;
+    regs.gpr[GPR_RAX] = 0x2211;
+    regs.gpr[GPR_RDI] = BUS_BASE + 0x40;
+    CHECK_EQ_I(CPU_EMULATE(M64, &regs, &rflags, BUS_BASE + 0x40, &c, 0x66, 0xaf),
+               INSN_EMU_DONE);
+    CHECK_EQ_U(rflags & RFLAGS_ZF, RFLAGS_ZF);
+    CHECK_EQ_U(regs.gpr[GPR_RDI], BUS_BASE + 0x3e);
+}
+
+/* PUSH, POP, LEAVE, RET on a stack in the bus. */
+TEST(emulate_stack_instructions)
+{
+    struct fake_cpu c;
+    struct guest_regs regs = { 0 };
+    uint64_t rflags = 0;
+    cpu_init(&c);
+    regs.gpr[GPR_RSP] = BUS_BASE + 0x80;
+    /* push -7 (6A F9): 64-bit, sign-extended */
+    CHECK_EQ_I(CPU_EMULATE(M64, &regs, &rflags, BUS_BASE + 0x78, &c, 0x6a, 0xf9),
+               INSN_EMU_DONE);
+    CHECK_EQ_U(regs.gpr[GPR_RSP], BUS_BASE + 0x78);
+    CHECK_EQ_U(bus_get(&c.bus, 0x78, 8), (uint64_t)-7);
+    /* pop qword [rsp+8] (8F 44 24 08): the address uses the new rSP */
+    CHECK_EQ_I(CPU_EMULATE(M64, &regs, &rflags, 0, &c, 0x8f, 0x44, 0x24, 0x08),
+               INSN_EMU_DONE);
+    CHECK_EQ_U(regs.gpr[GPR_RSP], BUS_BASE + 0x80);
+    CHECK_EQ_U(bus_get(&c.bus, 0x88, 8), (uint64_t)-7);
+    /* 32-bit: push word [ebx] (66 FF 33) moves ESP by 2 */
+    regs.gpr[GPR_RSP] = BUS_BASE + 0x40;
+    regs.gpr[GPR_RBX] = BUS_BASE + 0x88;
+    CHECK_EQ_I(CPU_EMULATE(M32, &regs, &rflags, 0, &c, 0x66, 0xff, 0x33), INSN_EMU_DONE);
+    CHECK_EQ_U(regs.gpr[GPR_RSP], BUS_BASE + 0x3e);
+    CHECK_EQ_U(bus_get(&c.bus, 0x3e, 2), 0xfff9);
+    /* leave: rSP <- rBP, pop rBP */
+    bus_put(&c.bus, 0x20, 8, 0x1122334455667788ull);
+    regs.gpr[GPR_RBP] = BUS_BASE + 0x20;
+    CHECK_EQ_I(CPU_EMULATE(M64, &regs, &rflags, BUS_BASE + 0x20, &c, 0xc9), INSN_EMU_DONE);
+    CHECK_EQ_U(regs.gpr[GPR_RBP], 0x1122334455667788ull);
+    CHECK_EQ_U(regs.gpr[GPR_RSP], BUS_BASE + 0x28);
+    /* ret 8 to a canonical target; then to a non-canonical one: #GP(0) */
+    bus_put(&c.bus, 0x28, 8, 0x401000);
+    CHECK_EQ_I(CPU_EMULATE(M64, &regs, &rflags, BUS_BASE + 0x28, &c, 0xc2, 0x08, 0x00),
+               INSN_EMU_BRANCH);
+    CHECK(c.branched && c.new_rip == 0x401000);
+    CHECK_EQ_U(regs.gpr[GPR_RSP], BUS_BASE + 0x38);
+    bus_put(&c.bus, 0x38, 8, 0x8000000000000000ull);
+    c.branched = false;
+    CHECK_EQ_I(CPU_EMULATE(M64, &regs, &rflags, BUS_BASE + 0x38, &c, 0xc3), INSN_EMU_FAULT);
+    CHECK(!c.branched && c.vector == 13 && c.has_error && c.error == 0);
+    CHECK_EQ_U(regs.gpr[GPR_RSP], BUS_BASE + 0x38);
+}
+
+/* DIV by zero raises #DE and changes nothing; SMSW stores CR0's low word. */
+TEST(emulate_div_fault_and_smsw)
+{
+    struct fake_cpu c;
+    struct guest_regs regs = { 0 };
+    uint64_t rflags = 0;
+    cpu_init(&c);
+    regs.gpr[GPR_RAX] = 5;
+    regs.gpr[GPR_RDX] = 6;
+    CHECK_EQ_I(CPU_EMULATE(M64, &regs, &rflags, BUS_BASE, &c, 0x48, 0xf7, 0x33),
+               INSN_EMU_FAULT);
+    CHECK(c.vector == 0 && !c.has_error);
+    CHECK(regs.gpr[GPR_RAX] == 5 && regs.gpr[GPR_RDX] == 6);
+
+    bus_put(&c.bus, 0, 8, ~0ull);
+    c.cr0 = 0x80050033;
+    CHECK_EQ_I(CPU_EMULATE(M64, &regs, &rflags, BUS_BASE, &c, 0x48, 0x0f, 0x01, 0x23),
+               INSN_EMU_DONE);
+    CHECK_EQ_U(bus_get(&c.bus, 0, 8), 0xffffffffffff0033ull);
+}
+
+/* The SSE moves: the register through vec_access, and their exceptions in
+ * order (CR0.EM / CR4.OSFXSR #UD, CR0.TS #NM, misalignment #GP(0)). */
+TEST(emulate_vector_moves)
+{
+    struct fake_cpu c;
+    struct guest_regs regs = { 0 };
+    uint64_t rflags = 0;
+    cpu_init(&c);
+    for (unsigned i = 0; i < 16; i++)
+        c.bus.mem[0x10 + i] = (uint8_t)i;
+    regs.gpr[GPR_RBX] = BUS_BASE + 0x10;
+    /* movdqu xmm9, [rbx] (F3 44 0F 6F 0B) */
+    CHECK_EQ_I(CPU_EMULATE(M64, &regs, &rflags, BUS_BASE + 0x10, &c, 0xf3, 0x44, 0x0f, 0x6f,
+                           0x0b), INSN_EMU_DONE);
+    CHECK(c.xmm[9][0] == 0 && c.xmm[9][15] == 15);
+    /* movaps [rbx+8], xmm9: misaligned */
+    CHECK_EQ_I(CPU_EMULATE(M64, &regs, &rflags, BUS_BASE + 0x18, &c, 0x44, 0x0f, 0x29, 0x4b,
+                           0x08), INSN_EMU_FAULT);
+    CHECK(c.vector == 13 && c.has_error && c.error == 0);
+    CHECK_EQ_U(c.bus.writes, 0);
+    /* CR0.TS: #NM; CR4.OSFXSR clear: #UD (before #NM) */
+    c.cr0 |= 8;
+    CHECK_EQ_I(CPU_EMULATE(M64, &regs, &rflags, BUS_BASE + 0x10, &c, 0x0f, 0x11, 0x0b),
+               INSN_EMU_FAULT);
+    CHECK_EQ_I(c.vector, 7);
+    c.cr4 = 0;
+    CHECK_EQ_I(CPU_EMULATE(M64, &regs, &rflags, BUS_BASE + 0x10, &c, 0x0f, 0x11, 0x0b),
+               INSN_EMU_FAULT);
+    CHECK_EQ_I(c.vector, 6);
+    /* MMX needs no OSFXSR: movq [rbx], mm1 (0F 7F 0B) with TS clear */
+    c.cr0 = CR0_PE_PG;
+    memset(c.xmm[1], 0xab, 8);
+    CHECK_EQ_I(CPU_EMULATE(M64, &regs, &rflags, BUS_BASE + 0x10, &c, 0x0f, 0x7f, 0x0b),
+               INSN_EMU_DONE);
+    CHECK_EQ_U(bus_get(&c.bus, 0x10, 8), 0xababababababababull);
+}
+
+/* CMPXCHG writes the old value back when it differs and loads it into rAX;
+ * XADD leaves the sum in memory and the old value in the register. */
+TEST(emulate_cmpxchg_xadd)
+{
+    struct fake_cpu c;
+    struct guest_regs regs = { 0 };
+    uint64_t rflags = 0;
+    cpu_init(&c);
+    bus_put(&c.bus, 0, 4, 7);
+    regs.gpr[GPR_RAX] = 0xffffffff00000005ull;
+    regs.gpr[GPR_RCX] = 42;
+    /* lock cmpxchg [rbx], ecx: differs */
+    regs.gpr[GPR_RBX] = BUS_BASE;
+    CHECK_EQ_I(CPU_EMULATE(M64, &regs, &rflags, BUS_BASE, &c, 0xf0, 0x0f, 0xb1, 0x0b),
+               INSN_EMU_DONE);
+    CHECK_EQ_U(regs.gpr[GPR_RAX], 7);
+    CHECK_EQ_U(rflags & RFLAGS_ZF, 0);
+    CHECK_EQ_U(c.bus.writes, 1);        /* the old value, written back */
+    CHECK_EQ_U(bus_get(&c.bus, 0, 4), 7);
+    /* now equal */
+    CHECK_EQ_I(CPU_EMULATE(M64, &regs, &rflags, BUS_BASE, &c, 0xf0, 0x0f, 0xb1, 0x0b),
+               INSN_EMU_DONE);
+    CHECK_EQ_U(bus_get(&c.bus, 0, 4), 42);
+    CHECK_EQ_U(rflags & RFLAGS_ZF, RFLAGS_ZF);
+    /* xadd [rbx], ecx */
+    regs.gpr[GPR_RCX] = 8;
+    CHECK_EQ_I(CPU_EMULATE(M64, &regs, &rflags, BUS_BASE, &c, 0x0f, 0xc1, 0x0b), INSN_EMU_DONE);
+    CHECK_EQ_U(bus_get(&c.bus, 0, 4), 50);
+    CHECK_EQ_U(regs.gpr[GPR_RCX], 42);
+}

@@ -81,7 +81,8 @@ enum alu_opcode_form {
 /* Group 1A (8F) and 11 (C6/C7). */
 #define GROUP1A_POP             0
 #define GROUP11_MOV             0
-/* Group 7 (0F 01) and 8 (0F BA). */
+/* Group 6 (0F 00), 7 (0F 01) and 8 (0F BA). */
+#define GROUP6_LTR              3
 #define GROUP7_SMSW             4
 #define GROUP8_FIRST            4       /* BT; 0-3 are reserved */
 
@@ -876,6 +877,20 @@ static int decode_group7(struct decoder *d, struct insn *out)
     return 0;
 }
 
+/* 0F 00 /3 LTR m16. */
+static int decode_group6(struct decoder *d, struct insn *out)
+{
+    uint8_t ext;
+    int err = decode_modrm_group_form(d, out, 2, &ext);
+    if (err)
+        return err;
+    if (ext != GROUP6_LTR)
+        return INSN_ERR_UNSUPPORTED;
+    out->op = INSN_LTR;
+    out->dst_is_mem = false;
+    return 0;
+}
+
 static int decode_two_byte(struct decoder *d, struct insn *out)
 {
     uint8_t opcode;
@@ -896,6 +911,8 @@ static int decode_two_byte(struct decoder *d, struct insn *out)
         return err;
     }
     switch (opcode) {
+    case 0x00:
+        return decode_group6(d, out);
     case 0x01:
         return decode_group7(d, out);
     case 0x10: case 0x11: case 0x28: case 0x29: case 0x6f: case 0x7f:

@@ -85,6 +85,7 @@ enum insn_op {
     INSN_CALL_NEAR,     /* FF /2: stack <- next RIP, RIP <- memory */
     INSN_VEC_LOAD,      /* MMX/SSE register <- memory (see vec_*) */
     INSN_VEC_STORE,     /* memory <- MMX/SSE register */
+    INSN_LTR,           /* 0F 00 /3: TR <- the TSS the m16 selector names */
 };
 
 /* The arithmetic of INSN_ALU, numbered as the ModRM reg field of the

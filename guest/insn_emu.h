@@ -42,6 +42,10 @@ void emu_set_gpr(struct guest_regs *regs, enum x86_gpr reg, bool high_byte, unsi
  * ops->raise. */
 int emu_raise(struct emu *e, uint8_t vector, bool has_error, uint32_t error);
 
+/* A canonical address: bits 63:47 all equal (SDM vol. 1 3.3.7.1; keel
+ * offers no 5-level paging). */
+bool emu_canonical(uint64_t a);
+
 /* The linear address of seg:offset (offset already cut to its address
  * size), cut to 32 bits outside 64-bit mode.  Fails without seg_base when a
  * base other than 0 is possible. */
@@ -57,6 +61,10 @@ int emu_linear(struct emu *e, enum x86_seg seg, uint64_t offset, uint64_t *linea
  */
 int emu_prepare(struct emu *e, enum x86_seg seg, uint64_t offset, unsigned size, bool write,
                 bool exited, struct emu_span *span);
+/* The same for an access at a linear address (a descriptor table's);
+ * fault_seg picks #SS or #GP for a non-canonical address. */
+int emu_prepare_linear(struct emu *e, uint64_t linear, unsigned size, bool write, bool exited,
+                       enum x86_seg fault_seg, struct emu_span *span);
 int emu_span_read(struct emu *e, const struct emu_span *span, uint8_t *bytes);
 int emu_span_write(struct emu *e, const struct emu_span *span, const uint8_t *bytes);
 
@@ -74,9 +82,10 @@ int emu_write_int(struct emu *e, enum x86_seg seg, uint64_t offset, unsigned siz
  * RIP-relative). */
 int emu_mem_offset(struct emu *e, const struct insn_mem *m, uint64_t *offset);
 
-/* The stack instructions (guest/insn_emulate_stack.c) and the string ones
- * (guest/insn_emulate_string.c). */
+/* The stack instructions (guest/insn_emulate_stack.c), the string ones
+ * (guest/insn_emulate_string.c) and LTR (guest/insn_emulate_ltr.c). */
 int emu_stack(struct emu *e);
 int emu_string(struct emu *e);
+int emu_ltr(struct emu *e);
 
 #endif

@@ -114,20 +114,15 @@ int emu_linear(struct emu *e, enum x86_seg seg, uint64_t offset, uint64_t *linea
     return 0;
 }
 
-static bool canonical(uint64_t a)
+bool emu_canonical(uint64_t a)
 {
     int64_t s = (int64_t)(a << (64 - CANONICAL_BITS)) >> (64 - CANONICAL_BITS);
     return (uint64_t)s == a;
 }
 
-int emu_prepare(struct emu *e, enum x86_seg seg, uint64_t offset, unsigned size, bool write,
-                bool exited, struct emu_span *span)
+int emu_prepare_linear(struct emu *e, uint64_t linear, unsigned size, bool write, bool exited,
+                       enum x86_seg fault_seg, struct emu_span *span)
 {
-    uint64_t linear;
-    int err = emu_linear(e, seg, offset, &linear);
-    if (err)
-        return err;
-
     unsigned first = PAGE_SIZE_4K - (unsigned)PAGE_OFFSET(linear);
     if (first >= size) {
         span->nparts = 1;
@@ -142,8 +137,8 @@ int emu_prepare(struct emu *e, enum x86_seg seg, uint64_t offset, unsigned size,
         span->len[0] = first;
         span->len[1] = size - first;
     }
-    if (e->in->mode == CPU_MODE_64 && (!canonical(linear) || !canonical(linear + size - 1)))
-        return emu_raise(e, seg == SEG_SS ? VECTOR_SS : VECTOR_GP, true, 0);
+    if (e->in->mode == CPU_MODE_64 && (!emu_canonical(linear) || !emu_canonical(linear + size - 1)))
+        return emu_raise(e, fault_seg == SEG_SS ? VECTOR_SS : VECTOR_GP, true, 0);
     if (!e->ops->translate)
         return INSN_EMU_ERR_UNSUPPORTED;
     for (unsigned i = 0; i < span->nparts; i++) {
@@ -154,6 +149,16 @@ int emu_prepare(struct emu *e, enum x86_seg seg, uint64_t offset, unsigned size,
             return INSN_EMU_ERR_ACCESS;
     }
     return 0;
+}
+
+int emu_prepare(struct emu *e, enum x86_seg seg, uint64_t offset, unsigned size, bool write,
+                bool exited, struct emu_span *span)
+{
+    uint64_t linear;
+    int err = emu_linear(e, seg, offset, &linear);
+    if (err)
+        return err;
+    return emu_prepare_linear(e, linear, size, write, exited, seg, span);
 }
 
 uint64_t emu_bytes_to_int(const uint8_t *bytes, unsigned size)
@@ -682,6 +687,7 @@ bool insn_uses_rflags(const struct insn *in)
     case INSN_CALL_NEAR:
     case INSN_VEC_LOAD:
     case INSN_VEC_STORE:
+    case INSN_LTR:
         return false;
     default:
         return true;
@@ -760,7 +766,7 @@ static bool insn_well_formed(const struct insn *in)
     if (vec ? in->op_size != in->mem_size || (in->op_size != 8 && in->op_size != 16)
             : !valid_size(in->op_size) || !valid_size(in->mem_size))
         return false;
-    if (in->op != INSN_SMSW && in->mem_size > in->op_size)
+    if (in->op != INSN_SMSW && in->op != INSN_LTR && in->mem_size > in->op_size)
         return false;
     if (!reg_operand_valid(in))
         return false;
@@ -824,6 +830,8 @@ static int emulate_modrm(struct emu *e)
     case INSN_VEC_LOAD:
     case INSN_VEC_STORE:
         return emulate_vector_move(e);
+    case INSN_LTR:
+        return emu_ltr(e);
     default:
         return INSN_EMU_ERR_UNSUPPORTED;
     }

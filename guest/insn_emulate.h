@@ -42,7 +42,10 @@
  * address size outside 64-bit mode (SS.B: 4 or 2).  raise queues an
  * exception for the guest.  vec_access copies between bytes[] and MMX or XMM
  * register `reg` (8 or 16 bytes), as the register moves (MOVQ, MOVDQU) do,
- * x87 side effects included; it may raise #MF itself and fail.
+ * x87 side effects included; it may raise #MF itself and fail.  get_gdtr,
+ * get_cpl, get_efer and set_tr serve LTR: the GDT's base and limit, the
+ * current privilege level, IA32_EFER, and TR's new selector, base, limit and
+ * access rights (in the VMCS format, SDM vol. 3C 25.4.1).
  *
  * Only read and write are needed by every instruction; one that needs a
  * NULL callback is not emulated (INSN_EMU_ERR_UNSUPPORTED).
@@ -58,6 +61,10 @@ struct mmio_ops {
     unsigned (*stack_addr_size)(void *ctx);
     void (*raise)(void *ctx, uint8_t vector, bool has_error, uint32_t error);
     int (*vec_access)(void *ctx, enum vec_file file, unsigned reg, bool write, uint8_t *bytes);
+    void (*get_gdtr)(void *ctx, uint64_t *base, uint32_t *limit);
+    unsigned (*get_cpl)(void *ctx);
+    uint64_t (*get_efer)(void *ctx);
+    void (*set_tr)(void *ctx, uint16_t selector, uint64_t base, uint32_t limit, uint32_t ar);
 };
 
 /* insn_emulate_mmio() results. */

@@ -146,6 +146,26 @@ static int mmio_vec_access(void *ctx, enum vec_file file, unsigned reg, bool wri
     return res;
 }
 
+static void mmio_get_gdtr(void *ctx, uint64_t *base, uint32_t *limit)
+{
+    vcpu_gdtr(((struct mmio_ctx *)ctx)->v, base, limit);
+}
+
+static unsigned mmio_get_cpl(void *ctx)
+{
+    return vcpu_cpl(((struct mmio_ctx *)ctx)->v);
+}
+
+static uint64_t mmio_get_efer(void *ctx)
+{
+    return vcpu_efer(((struct mmio_ctx *)ctx)->v);
+}
+
+static void mmio_set_tr(void *ctx, uint16_t selector, uint64_t base, uint32_t limit, uint32_t ar)
+{
+    vcpu_set_tr(((struct mmio_ctx *)ctx)->v, selector, base, limit, ar);
+}
+
 static const struct mmio_ops mmio_ops = {
     .read = mmio_read,
     .write = mmio_write,
@@ -157,6 +177,10 @@ static const struct mmio_ops mmio_ops = {
     .stack_addr_size = mmio_stack_addr_size,
     .raise = mmio_raise,
     .vec_access = mmio_vec_access,
+    .get_gdtr = mmio_get_gdtr,
+    .get_cpl = mmio_get_cpl,
+    .get_efer = mmio_get_efer,
+    .set_tr = mmio_set_tr,
 };
 
 static enum cpu_mode decode_mode(enum vcpu_mode mode)

@@ -51,6 +51,11 @@ unsigned vcpu_cpl(struct vcpu *v);
 /* The stack's address size outside 64-bit mode: 4 when SS.B = 1, else 2
  * (SDM vol. 3A 3.4.5, the D/B flag of a stack segment). */
 unsigned vcpu_stack_addr_size(struct vcpu *v);
+/* GDTR's base and limit. */
+void vcpu_gdtr(struct vcpu *v, uint64_t *base, uint32_t *limit);
+/* Loads TR (LTR): selector, base, limit in bytes, access rights in the VMX
+ * format (SDM vol. 3C 25.4.1). */
+void vcpu_set_tr(struct vcpu *v, uint16_t selector, uint64_t base, uint32_t limit, uint32_t ar);
 enum vcpu_mode vcpu_mode(struct vcpu *v);
 
 /* Where the instruction at CS:RIP is, for fetching it: the mode, CS's

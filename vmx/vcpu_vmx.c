@@ -163,6 +163,22 @@ unsigned vcpu_cpl(struct vcpu *v)
     return AR_DPL(vmcs_read32(GUEST_SS_AR_BYTES));
 }
 
+void vcpu_gdtr(struct vcpu *v, uint64_t *base, uint32_t *limit)
+{
+    (void)v;
+    *base = vmcs_read(GUEST_GDTR_BASE);
+    *limit = vmcs_read32(GUEST_GDTR_LIMIT);
+}
+
+void vcpu_set_tr(struct vcpu *v, uint16_t selector, uint64_t base, uint32_t limit, uint32_t ar)
+{
+    (void)v;
+    vmcs_write(GUEST_TR_SELECTOR, selector);
+    vmcs_write(GUEST_TR_BASE, base);
+    vmcs_write(GUEST_TR_LIMIT, limit);
+    vmcs_write(GUEST_TR_AR_BYTES, ar);
+}
+
 unsigned vcpu_stack_addr_size(struct vcpu *v)
 {
     (void)v;

@@ -33,6 +33,7 @@
 #include "guest/insn_arith.c"
 #include "guest/insn_decode.c"
 #include "guest/insn_emulate.c"
+#include "guest/insn_emulate_ltr.c"
 #include "guest/insn_emulate_stack.c"
 #include "guest/insn_emulate_string.c"
 

@@ -24,11 +24,12 @@
  * (A misaligned MOVAPS raises #GP before any access, so no exit: keel's own
  * check for it is host-tested only.)
  *
- * Expected under keel (with testdev): pass (109 checks).
+ * Expected under keel (with testdev): pass (110 checks).
  */
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "lib/descriptors.h"
 #include "lib/guest.h"
 #include "lib/idt.h"
 #include "lib/keel.h"
@@ -273,6 +274,31 @@ XMM_FORM(movdqa_load, "movdqa 32(%%ebx), %%xmm1")
 MMX_FORM(movq_mmx_load, "movq 4(%%ebx), %%mm1")
 MMX_FORM(movq_mmx_store, "movq %%mm1, 12(%%ebx)")
 
+/* LTR: the TSS descriptor's busy flag is cleared first (LTR of a busy TSS
+ * is #GP); after it, ECX holds TR (STR) and EDX the descriptor's high
+ * dword, whose type shows the busy flag LTR set. */
+FORM(ltr_m16_insn, "ltrw (%%ebx)")
+
+static uint32_t *tss32_descriptor_high(void)
+{
+    struct __attribute__((packed)) { uint16_t limit; uint32_t base; } gdtr;
+    __asm__ __volatile__("sgdt %0" : "=m"(gdtr));
+    return (uint32_t *)(uintptr_t)(gdtr.base + GDT_TSS32_SELECTOR + 4);
+}
+
+#define DESC_HIGH_BUSY (1u << 9)
+
+static __attribute__((noinline)) void ltr_m16(void)
+{
+    volatile uint32_t *high = tss32_descriptor_high();
+    *high &= ~DESC_HIGH_BUSY;
+    ltr_m16_insn();
+    uint16_t tr;
+    __asm__ __volatile__("str %0" : "=r"(tr));
+    cur.ecx = tr;
+    cur.edx = *high;
+}
+
 /* The routine call_m32 calls: it returns at once. */
 __asm__(".text\n"
         "emulate_call_target:\n\t"
@@ -413,6 +439,7 @@ static const struct form forms[] = {
     { "ret imm16", ret_imm, .ecx = 0x99, .esp = SP, .ebp = SP, .defined = FL_ALL },
     { "call m32", call_m32, .esp = SP, .ebp = SP, .defined = FL_ALL },
     { "jmp m32", jmp_m32, .ecx = 1, .defined = FL_ALL },
+    { "ltr m16", ltr_m16, .mem = { GDT_TSS32_SELECTOR }, .defined = FL_ALL },
     { "movups xmm, m128", movups_load, .mem = PATTERN, .sse = true },
     { "movups m128, xmm", movups_store, .sse = true },
     { "movupd xmm, m128", movupd_load, .mem = PATTERN, .sse = true },

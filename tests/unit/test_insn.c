@@ -15,6 +15,7 @@
 #include "guest/insn_arith.c"
 #include "guest/insn_decode.c"
 #include "guest/insn_emulate.c"
+#include "guest/insn_emulate_ltr.c"
 #include "guest/insn_emulate_stack.c"
 #include "guest/insn_emulate_string.c"
 
@@ -3797,7 +3798,13 @@ TEST(insn_uses_rflags_matches_the_emulator)
 /* A fake vCPU around the fake bus: every callback, with what was asked. */
 struct fake_cpu {
     struct fake_bus bus;
-    uint64_t rip, new_rip, cr0, cr4;
+    uint64_t rip, new_rip, cr0, cr4, efer, gdt_base;
+    uint32_t gdt_limit;
+    unsigned cpl;
+    bool tr_loaded;
+    uint16_t tr_selector;
+    uint64_t tr_base;
+    uint32_t tr_limit, tr_ar;
     bool branched;
     int vector;                 /* -1: nothing raised */
     bool has_error;
@@ -3874,11 +3881,38 @@ static int cpu_vec_access(void *ctx, enum vec_file file, unsigned reg, bool writ
     return 0;
 }
 
+static void cpu_get_gdtr(void *ctx, uint64_t *base, uint32_t *limit)
+{
+    *base = cpu_of(ctx)->gdt_base;
+    *limit = cpu_of(ctx)->gdt_limit;
+}
+
+static unsigned cpu_get_cpl(void *ctx)
+{
+    return cpu_of(ctx)->cpl;
+}
+
+static uint64_t cpu_get_efer(void *ctx)
+{
+    return cpu_of(ctx)->efer;
+}
+
+static void cpu_set_tr(void *ctx, uint16_t selector, uint64_t base, uint32_t limit, uint32_t ar)
+{
+    struct fake_cpu *c = cpu_of(ctx);
+    c->tr_loaded = true;
+    c->tr_selector = selector;
+    c->tr_base = base;
+    c->tr_limit = limit;
+    c->tr_ar = ar;
+}
+
 static const struct mmio_ops cpu_ops = {
     .read = cpu_read, .write = cpu_write, .translate = cpu_translate,
     .seg_base = cpu_seg_base, .get_rip = cpu_get_rip, .set_rip = cpu_set_rip,
     .get_cr = cpu_get_cr, .stack_addr_size = cpu_stack_addr_size, .raise = cpu_raise,
-    .vec_access = cpu_vec_access,
+    .vec_access = cpu_vec_access, .get_gdtr = cpu_get_gdtr, .get_cpl = cpu_get_cpl,
+    .get_efer = cpu_get_efer, .set_tr = cpu_set_tr,
 };
 
 #define CR0_PE_PG       0x80000001ull
@@ -4121,4 +4155,45 @@ TEST(emulate_cmpxchg_xadd)
     CHECK_EQ_I(CPU_EMULATE(M64, &regs, &rflags, BUS_BASE, &c, 0x0f, 0xc1, 0x0b), INSN_EMU_DONE);
     CHECK_EQ_U(bus_get(&c.bus, 0, 4), 50);
     CHECK_EQ_U(regs.gpr[GPR_RCX], 42);
+}
+
+/* LTR m16 in IA-32e mode: a 16-byte available TSS descriptor becomes busy
+ * and TR gets its base, limit and access rights; loading it again (busy
+ * now), a CPL of 3 or an LDT selector give #GP. */
+TEST(emulate_ltr)
+{
+    struct fake_cpu c;
+    struct guest_regs regs = { 0 };
+    uint64_t rflags = 0;
+    cpu_init(&c);
+    c.efer = 1ull << 10;                /* LMA */
+    c.gdt_base = 0x40;                  /* lands at BUS_BASE + 0x40 */
+    c.gdt_limit = 0x3f;
+    /* selector 0x10: base 0x1_2345_6000, limit 0x67, type 9, P */
+    uint64_t low = 0x67 | (0x456000ull << 16) | (0x89ull << 40) | (0x23ull << 56);
+    bus_put(&c.bus, 0x50, 8, low);
+    bus_put(&c.bus, 0x58, 8, 0x1);
+    bus_put(&c.bus, 0x00, 2, 0x10);
+    regs.gpr[GPR_RBX] = BUS_BASE;
+    /* ltr word [rbx] (0F 00 1B) */
+    CHECK_EQ_I(CPU_EMULATE(M64, &regs, &rflags, BUS_BASE, &c, 0x0f, 0x00, 0x1b), INSN_EMU_DONE);
+    CHECK(c.tr_loaded && c.tr_selector == 0x10 && c.tr_base == 0x123456000ull &&
+          c.tr_limit == 0x67 && c.tr_ar == 0x8b);
+    CHECK_EQ_U(bus_get(&c.bus, 0x50, 8), low | (2ull << 40));
+    /* busy now */
+    c.tr_loaded = false;
+    CHECK_EQ_I(CPU_EMULATE(M64, &regs, &rflags, BUS_BASE, &c, 0x0f, 0x00, 0x1b), INSN_EMU_FAULT);
+    CHECK(!c.tr_loaded && c.vector == 13 && c.error == 0x10);
+    /* an LDT selector */
+    bus_put(&c.bus, 0x00, 2, 0x17);
+    CHECK_EQ_I(CPU_EMULATE(M64, &regs, &rflags, BUS_BASE, &c, 0x0f, 0x00, 0x1b), INSN_EMU_FAULT);
+    CHECK(c.vector == 13 && c.error == 0x14);
+    /* beyond the GDT's limit */
+    bus_put(&c.bus, 0x00, 2, 0x40);
+    CHECK_EQ_I(CPU_EMULATE(M64, &regs, &rflags, BUS_BASE, &c, 0x0f, 0x00, 0x1b), INSN_EMU_FAULT);
+    CHECK(c.vector == 13 && c.error == 0x40);
+    /* CPL 3 */
+    c.cpl = 3;
+    CHECK_EQ_I(CPU_EMULATE(M64, &regs, &rflags, BUS_BASE, &c, 0x0f, 0x00, 0x1b), INSN_EMU_FAULT);
+    CHECK(c.vector == 13 && c.error == 0);
 }

@@ -9,6 +9,7 @@
 
 #include "arch/x86/traps.h"
 #include "guest/vcpu.h"
+#include "lib/string.h"
 
 #define RFLAGS_DF (UINT64_C(1) << 10)
 /* A REP run longer than this is finished over several exits (the guest
@@ -20,8 +21,32 @@ static uint64_t addr_mask(uint8_t addr_size)
     return addr_size == 8 ? ~UINT64_C(0) : (UINT64_C(1) << (addr_size * 8)) - 1;
 }
 
+/* An element's bytes at gpa in an MMIO region (INS into a device's memory,
+ * OUTS from it), in naturally sized accesses as a CPU would make them. */
+static bool device_access(struct vm *vm, uint64_t gpa, uint8_t *bytes, unsigned len, bool write)
+{
+    const struct mmio_region *r = vm_find_mmio(vm, gpa);
+    if (!r || gpa + len - r->gpa > r->size)
+        return false;
+    while (len) {
+        unsigned n = len >= 4 ? 4 : len >= 2 ? 2 : 1;
+        uint64_t val = 0;
+        if (write)
+            memcpy(&val, bytes, n);
+        if (r->handler(vm, r->dev, gpa - r->gpa, n, write, &val) < 0)
+            return false;
+        if (!write)
+            memcpy(bytes, &val, n);
+        gpa += n;
+        bytes += n;
+        len -= n;
+    }
+    return true;
+}
+
 /* Reads or writes one element of guest memory at a linear address; an
- * element may straddle two pages, which are translated separately. */
+ * element may straddle two pages, which are translated separately, and
+ * either may be RAM or a device's MMIO. */
 static bool access_element(struct vcpu *v, uint64_t gla, void *buf, unsigned size, bool write)
 {
     uint8_t *bytes = buf;
@@ -35,9 +60,13 @@ static bool access_element(struct vcpu *v, uint64_t gla, void *buf, unsigned siz
             return false;
         bool ok = write ? vm_ram_write(v->vm, gpa, bytes + done, chunk)
                         : vm_ram_read(v->vm, gpa, bytes + done, chunk);
+        if (!ok)
+            ok = device_access(v->vm, gpa, bytes + done, chunk, write);
         if (!ok) {
+            if (v->vm->state == VM_STATE_STOPPED)
+                return false;
             vm_stop(v->vm, VM_STOP_BAD_ACCESS, 0,
-                    "string I/O at guest-physical %lx, which is not RAM", gpa);
+                    "string I/O at guest-physical %lx, which is neither RAM nor a device", gpa);
             return false;
         }
         done += chunk;

@@ -24,7 +24,7 @@
  * (A misaligned MOVAPS raises #GP before any access, so no exit: keel's own
  * check for it is host-tested only.)
  *
- * Expected under keel (with testdev): pass (110 checks).
+ * Expected under keel (with testdev): pass (112 checks).
  */
 #include <stdbool.h>
 #include <stdint.h>
@@ -246,6 +246,11 @@ FORM(repne_scasb, "repne scasb")
 FORM(repe_scasl_down, "repe scasl")
 FORM(rep_stosb_cross, "rep stosb")
 
+/* INS and OUTS with the window as their memory (keel's string I/O path,
+ * port 0xE0 the echo port). */
+FORM(rep_insb_cross, "outb %%al, %%dx\n\trep insb")
+FORM(rep_outsb_from, "rep outsb\n\tinb %%dx, %%al")
+
 /* The stack in the window. */
 STACK_FORM(push_m32, "pushl (%%ebx)")
 STACK_FORM(push_imm32, "pushl $0x12345678")
@@ -422,6 +427,10 @@ static const struct form forms[] = {
       .eflags = FL_DF, .mem = { 1, 0, 0, 0 }, .defined = FL_ALL },
     { "rep stosb (crossing a page)", rep_stosb_cross, .eax = 0x77, .ecx = 8, .edi = 0x7c,
       .defined = FL_ALL },
+    { "rep insb (into MMIO, crossing a page)", rep_insb_cross, .eax = 0x5a, .ecx = 8,
+      .edx = ECHO_PORT, .edi = 0x7c, .defined = FL_ALL },
+    { "rep outsb (from MMIO)", rep_outsb_from, .ecx = 4, .edx = ECHO_PORT, .esi = 0x7e,
+      .mem = PATTERN, .defined = FL_ALL },
     { "push m32", push_m32, .esp = SP, .ebp = SP, .mem = PATTERN, .defined = FL_ALL },
     { "push imm32", push_imm32, .esp = SP, .ebp = SP, .defined = FL_ALL },
     { "push imm8", push_imm8, .esp = SP, .ebp = SP, .defined = FL_ALL },

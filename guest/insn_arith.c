@@ -375,6 +375,95 @@ uint64_t arith_double_shift(bool right, uint64_t dst, uint64_t src, unsigned cou
     return r;
 }
 
+/* ROL/ROR by count modulo the width: CF is the bit that went round last,
+ * OF (count 1) the XOR of the result's two top bits for ROR, of its top
+ * bit and CF for ROL (SDM vol. 2B "RCL/RCR/ROL/ROR"). */
+static uint64_t rotate(bool right, uint64_t a, unsigned count, unsigned size, uint64_t *rflags)
+{
+    unsigned bits = 8 * size, c = count % bits;
+    uint64_t m = arith_mask(size), top = sign_bit(size);
+    uint64_t r = a;
+    if (c != 0)
+        r = right ? ((a >> c) | (a << (bits - c))) & m : ((a << c) | (a >> (bits - c))) & m;
+    bool cf = right ? (r & top) != 0 : (r & 1) != 0;
+    bool of = right ? ((r & top) != 0) != ((r & (top >> 1)) != 0) : ((r & top) != 0) != cf;
+    set_flags(rflags, RFLAGS_CF | (count == 1 ? RFLAGS_OF : 0),
+              (cf ? RFLAGS_CF : 0) | (of ? RFLAGS_OF : 0));
+    return r;
+}
+
+/* RCL/RCR: a rotate of the (width + 1)-bit value CF:a, one bit at a time
+ * as the SDM's Operation section does it; byte and word counts are taken
+ * modulo 9 and 17.  OF (count 1): the top bit XOR CF after RCL, the
+ * result's two top bits XORed after RCR. */
+static uint64_t rotate_through_carry(bool right, uint64_t a, unsigned count, unsigned size,
+                                     uint64_t *rflags)
+{
+    unsigned c = size == 1 ? count % 9 : size == 2 ? count % 17 : count;
+    uint64_t top = sign_bit(size), r = a;
+    bool cf = (*rflags & RFLAGS_CF) != 0;
+    for (unsigned i = 0; i < c; i++) {
+        bool out = right ? (r & 1) != 0 : (r & top) != 0;
+        r = right ? (r >> 1) | (cf ? top : 0) : ((r << 1) & arith_mask(size)) | (cf ? 1 : 0);
+        cf = out;
+    }
+    bool of = right ? ((r & top) != 0) != ((r & (top >> 1)) != 0) : ((r & top) != 0) != cf;
+    set_flags(rflags, RFLAGS_CF | (count == 1 ? RFLAGS_OF : 0),
+              (cf ? RFLAGS_CF : 0) | (of ? RFLAGS_OF : 0));
+    return r;
+}
+
+/* SHL, SHR, SAR: CF is the last bit shifted out (0 once the count passes
+ * the width, or the sign for SAR). */
+static uint64_t shift(enum shift_op op, uint64_t a, unsigned count, unsigned size,
+                      uint64_t *rflags)
+{
+    unsigned bits = 8 * size;
+    uint64_t m = arith_mask(size), top = sign_bit(size), r;
+    bool cf, of;
+    switch (op) {
+    case SHIFT_SHL:
+        r = (a << count) & m;
+        cf = count <= bits && ((a >> (bits - count)) & 1);
+        of = ((r & top) != 0) != cf;
+        break;
+    case SHIFT_SHR:
+        r = a >> count;
+        cf = (a >> (count - 1)) & 1;
+        of = (a & top) != 0;
+        break;
+    default: {                                          /* SAR */
+        int64_t s = (int64_t)arith_sign_extend(a, size);
+        r = (uint64_t)(s >> count) & m;
+        cf = ((uint64_t)(s >> (count - 1)) & 1) != 0;
+        of = false;
+        break;
+    }
+    }
+    uint64_t f = result_flags(r, size) | (cf ? RFLAGS_CF : 0) | (of ? RFLAGS_OF : 0);
+    set_flags(rflags, RFLAGS_CF | RFLAGS_PF | RFLAGS_ZF | RFLAGS_SF |
+              (count == 1 ? RFLAGS_OF : 0), f);
+    return r;
+}
+
+uint64_t arith_shift(enum shift_op op, uint64_t a, unsigned count, unsigned size,
+                     uint64_t *rflags)
+{
+    a &= arith_mask(size);
+    if (count == 0)
+        return a;
+    switch (op) {
+    case SHIFT_ROL:
+    case SHIFT_ROR:
+        return rotate(op == SHIFT_ROR, a, count, size, rflags);
+    case SHIFT_RCL:
+    case SHIFT_RCR:
+        return rotate_through_carry(op == SHIFT_RCR, a, count, size, rflags);
+    default:
+        return shift(op, a, count, size, rflags);
+    }
+}
+
 bool arith_condition(uint8_t cc, uint64_t rflags)
 {
     bool cf = rflags & RFLAGS_CF, zf = rflags & RFLAGS_ZF, sf = rflags & RFLAGS_SF;

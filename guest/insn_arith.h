@@ -74,6 +74,20 @@ bool arith_bit_scan(bool reverse, uint64_t a, unsigned size, uint64_t *index, ui
 uint64_t arith_double_shift(bool right, uint64_t dst, uint64_t src, unsigned count, unsigned size,
                             uint64_t *rflags);
 
+/*
+ * The rotates and shifts of group 2 by count, already masked to 5 bits (6
+ * for 64-bit operands); count 0 changes nothing.  ROL, ROR, RCL, RCR
+ * change only CF (the bit rotated last; RCL/RCR rotate through it, modulo
+ * 9 or 17 for byte and word operands) and, for a count of 1, OF.  SHL,
+ * SHR, SAR set CF to the last bit shifted out, SF/ZF/PF from the result,
+ * and for a count of 1 OF (SHL: the sign changed; SHR: the old sign; SAR:
+ * 0); AF is undefined.  CF after SHL/SHR by a count of at least the
+ * operand's width (byte and word operands) is undefined: keel gives the
+ * bit the loop in the SDM's Operation section would leave.
+ */
+uint64_t arith_shift(enum shift_op op, uint64_t a, unsigned count, unsigned size,
+                     uint64_t *rflags);
+
 /* Condition cc (0-15, the low nibble of Jcc/SETcc/CMOVcc) on rflags
  * (SDM vol. 1 appendix B, table B-1). */
 bool arith_condition(uint8_t cc, uint64_t rflags);

@@ -76,8 +76,12 @@ enum alu_opcode_form {
 #define GROUP5_INC              0
 #define GROUP5_DEC              1
 #define GROUP5_CALL_NEAR        2
+#define GROUP5_CALL_FAR         3
 #define GROUP5_JMP_NEAR         4
+#define GROUP5_JMP_FAR          5
 #define GROUP5_PUSH             6
+/* Group 2 (C0/C1, D0-D3): /6 is not assigned (SDM vol. 2A table A-6). */
+#define GROUP2_UNASSIGNED       6
 /* Group 1A (8F) and 11 (C6/C7). */
 #define GROUP1A_POP             0
 #define GROUP11_MOV             0
@@ -534,8 +538,8 @@ static int decode_group3(struct decoder *d, struct insn *out, uint8_t opcode)
 }
 
 /* FE (group 4: INC/DEC r/m8) and FF (group 5).  In 64-bit mode near
- * JMP/CALL and PUSH default to 64-bit operands; JMP and CALL ignore 66 on
- * Intel CPUs (SDM vol. 2A "JMP", "CALL": "operand size is forced to 64
+ * JMP/CALL and PUSH default to 64-bit operands; near JMP and CALL ignore 66
+ * on Intel CPUs (SDM vol. 2A "JMP", "CALL": "operand size is forced to 64
  * bits"), PUSH takes it as 16. */
 static int decode_group4_5(struct decoder *d, struct insn *out, uint8_t opcode)
 {
@@ -564,12 +568,19 @@ static int decode_group4_5(struct decoder *d, struct insn *out, uint8_t opcode)
         if (d->mode == CPU_MODE_64)
             out->op_size = 8;
         break;
+    case GROUP5_CALL_FAR:
+    case GROUP5_JMP_FAR:
+        /* The offset has the operand size: 66 makes it 16 bits, REX.W 64
+         * (Intel CPUs; SDM vol. 2A "JMP", "CALL": m16:64); nothing forces
+         * 64 bits here. */
+        out->op = ext == GROUP5_JMP_FAR ? INSN_JMP_FAR : INSN_CALL_FAR;
+        break;
     case GROUP5_PUSH:
         out->op = INSN_PUSH;
         out->op_size = stack_operand_size(d);
         break;
     default:
-        return INSN_ERR_UNSUPPORTED;   /* far CALL/JMP, reserved */
+        return INSN_ERR_UNSUPPORTED;   /* reserved */
     }
     out->mem_size = out->op_size;
     return 0;
@@ -643,6 +654,70 @@ static int decode_stack_frame(struct decoder *d, struct insn *out, uint8_t opcod
         err = fetch_unsigned(d, 1, &v);
         out->imm2 = (uint8_t)v;
     }
+    return err;
+}
+
+/*
+ * 8C MOV r/m16, Sreg and 8E MOV Sreg, r/m16 (SDM vol. 2B "MOV"): with a
+ * memory operand the access is 16 bits whatever the operand size.
+ * ModRM.reg names the segment register and REX.R does not extend it;
+ * encodings 6 and 7 and a MOV to CS are #UD on the CPU, which raises that
+ * before any access, so they are refused here.
+ */
+static int decode_mov_sreg(struct decoder *d, struct insn *out, uint8_t opcode)
+{
+    uint8_t reg_field;
+    int err = decode_modrm_mem(d, out, &reg_field);
+    if (err)
+        return err;
+    if (reg_field >= NR_SEGS || (opcode == 0x8e && reg_field == SEG_CS))
+        return INSN_ERR_UNSUPPORTED;
+    out->op = opcode == 0x8c ? INSN_MOV_FROM_SREG : INSN_MOV_TO_SREG;
+    out->sreg = (enum x86_seg)reg_field;
+    out->op_size = 2;
+    out->mem_size = 2;
+    out->dst_is_mem = opcode == 0x8c;
+    return 0;
+}
+
+/* Group 2: C0/C1 r/m, imm8; D0/D1 r/m, 1; D2/D3 r/m, CL. */
+static int decode_group2(struct decoder *d, struct insn *out, uint8_t opcode)
+{
+    uint8_t ext;
+    int err = decode_modrm_group_form(d, out, size_of_pair(d, opcode), &ext);
+    if (err)
+        return err;
+    if (ext == GROUP2_UNASSIGNED)
+        return INSN_ERR_UNSUPPORTED;
+    out->op = INSN_SHIFT;
+    out->shift = (enum shift_op)ext;
+    switch (opcode & ~1u) {
+    case 0xc0:
+        return fetch_immediate(d, out, 1);
+    case 0xd0:
+        out->has_imm = true;
+        out->imm = 1;
+        return 0;
+    default:
+        out->count_cl = true;
+        return 0;
+    }
+}
+
+/* CB RET far, CA RET far imm16: the stack holds the offset, of the operand
+ * size (REX.W: 64 bits; nothing forces 64 as for the near RET), and CS in
+ * a slot of the same size (SDM vol. 2B "RET"). */
+static int decode_ret_far(struct decoder *d, struct insn *out, uint8_t opcode)
+{
+    out->op = INSN_RET_FAR;
+    out->op_size = d->operand_size;
+    out->mem_size = d->operand_size;
+    if (opcode == 0xcb)
+        return 0;
+    uint64_t v = 0;
+    int err = fetch_unsigned(d, 2, &v);
+    out->has_imm = true;
+    out->imm = (int64_t)v;
     return err;
 }
 
@@ -816,10 +891,10 @@ static enum mandatory_prefix mandatory_prefix(const struct decoder *d, const str
 }
 
 /*
- * 0F 10/11 MOVUPS/MOVUPD, 0F 28/29 MOVAPS/MOVAPD, 0F 6F/7F MOVQ mm (no
- * prefix), MOVDQA (66), MOVDQU (F3).  The prefix is part of the opcode, not
- * a REP or operand-size prefix; the scalar forms (F2/F3 0F 10/11) are not
- * emulated.
+ * 0F 10/11 MOVUPS/MOVUPD, with F3 MOVSS (32 bits) and with F2 MOVSD (64
+ * bits), 0F 28/29 MOVAPS/MOVAPD, 0F 6F/7F MOVQ mm (no prefix), MOVDQA
+ * (66), MOVDQU (F3).  The prefix is part of the opcode, not a REP or
+ * operand-size prefix.
  */
 static int decode_vector_move(struct decoder *d, struct insn *out, uint8_t opcode)
 {
@@ -831,8 +906,6 @@ static int decode_vector_move(struct decoder *d, struct insn *out, uint8_t opcod
     out->op_size = 16;
     switch (opcode) {
     case 0x10: case 0x11:
-        if (mp == MANDATORY_F2 || mp == MANDATORY_F3)
-            return INSN_ERR_UNSUPPORTED;
         break;
     case 0x28: case 0x29:
         if (mp == MANDATORY_F2 || mp == MANDATORY_F3)
@@ -856,6 +929,12 @@ static int decode_vector_move(struct decoder *d, struct insn *out, uint8_t opcod
                                                                       : INSN_VEC_LOAD;
     out->dst_is_mem = out->op == INSN_VEC_STORE;
     out->mem_size = out->op_size;
+    if (opcode == 0x10 || opcode == 0x11) {
+        if (mp == MANDATORY_F3)
+            out->mem_size = 4;          /* MOVSS */
+        else if (mp == MANDATORY_F2)
+            out->mem_size = 8;          /* MOVSD */
+    }
     out->has_reg = true;
     /* MMX registers are 0-7 whatever REX.R says. */
     out->reg = (enum x86_gpr)(out->vec == VEC_MMX ? reg_field
@@ -967,6 +1046,8 @@ static int decode_opcode(struct decoder *d, struct insn *out, uint8_t opcode)
         return decode_group1a(d, out);
     case 0xc2: case 0xc3: case 0xc8: case 0xc9:
         return decode_stack_frame(d, out, opcode);
+    case 0xca: case 0xcb:
+        return decode_ret_far(d, out, opcode);
     case 0xfe: case 0xff:
         return decode_group4_5(d, out, opcode);
     case 0x80: case 0x81: case 0x83:
@@ -984,6 +1065,10 @@ static int decode_opcode(struct decoder *d, struct insn *out, uint8_t opcode)
     case 0xa4: case 0xa5: case 0xa6: case 0xa7:
     case 0xaa: case 0xab: case 0xac: case 0xad: case 0xae: case 0xaf:
         return decode_string(d, out, opcode);
+    case 0x8c: case 0x8e:
+        return decode_mov_sreg(d, out, opcode);
+    case 0xc0: case 0xc1: case 0xd0: case 0xd1: case 0xd2: case 0xd3:
+        return decode_group2(d, out, opcode);
     case 0xc6: case 0xc7:
         return decode_group11(d, out, opcode);
     case 0xf6: case 0xf7:

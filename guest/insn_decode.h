@@ -9,8 +9,9 @@
  * `emulator` test runs on MMIO: MOV in all its memory forms, MOVZX/MOVSX, the
  * string instructions (with REP), the integer arithmetic and logic, bit
  * tests and scans, multiply and divide, XCHG/XADD/CMPXCHG, CMOVcc/SETcc,
- * SMSW, the stack instructions, indirect near JMP/CALL, and the MMX/SSE
- * register moves (enum insn_op).  The result says everything guest/insn_emulate.c needs to
+ * SMSW, LTR, the segment-register moves, the stack instructions, indirect
+ * near and far JMP/CALL, rotates and shifts, and the MMX/SSE register moves
+ * (enum insn_op).  The result says everything guest/insn_emulate.c needs to
  * carry the instruction out; everything else is refused with a distinct
  * error so that keel can stop the VM naming the bytes it could not emulate.
  */
@@ -80,12 +81,18 @@ enum insn_op {
     INSN_POP,           /* 8F /0, 58+r: memory or reg <- stack */
     INSN_RET,           /* C3, C2: RIP <- stack (then rSP += imm) */
     INSN_LEAVE,         /* C9: rSP <- rBP, rBP <- stack */
-    INSN_ENTER,         /* C8: stack <- rBP, rBP <- rSP, rSP -= imm (level 0) */
+    INSN_ENTER,         /* C8: stack <- rBP (and outer frame pointers), rBP <- frame, rSP -= imm */
     INSN_JMP_NEAR,      /* FF /4: RIP <- memory */
     INSN_CALL_NEAR,     /* FF /2: stack <- next RIP, RIP <- memory */
     INSN_VEC_LOAD,      /* MMX/SSE register <- memory (see vec_*) */
     INSN_VEC_STORE,     /* memory <- MMX/SSE register */
     INSN_LTR,           /* 0F 00 /3: TR <- the TSS the m16 selector names */
+    INSN_MOV_FROM_SREG, /* 8C: m16 <- the selector of sreg */
+    INSN_MOV_TO_SREG,   /* 8E: sreg <- the segment the m16 selector names */
+    INSN_JMP_FAR,       /* FF /5: CS:rIP <- m16:16, m16:32 or m16:64 */
+    INSN_CALL_FAR,      /* FF /3: stack <- CS, next rIP; then as JMP far */
+    INSN_RET_FAR,       /* CB, CA: rIP, CS <- stack (then rSP += imm) */
+    INSN_SHIFT,         /* C0/C1, D0-D3: rotate or shift memory (see shift_op) */
 };
 
 /* The arithmetic of INSN_ALU, numbered as the ModRM reg field of the
@@ -106,6 +113,18 @@ enum bt_op {
     BT_SET = 5,         /* BTS */
     BT_RESET = 6,       /* BTR */
     BT_COMPLEMENT = 7,  /* BTC */
+};
+
+/* The operation of INSN_SHIFT, numbered as group 2 numbers it (SDM vol. 2A
+ * table A-6); /6 is not listed there and is refused. */
+enum shift_op {
+    SHIFT_ROL = 0,
+    SHIFT_ROR = 1,
+    SHIFT_RCL = 2,      /* through CF */
+    SHIFT_RCR = 3,
+    SHIFT_SHL = 4,      /* SAL */
+    SHIFT_SHR = 5,
+    SHIFT_SAR = 7,
 };
 
 /* The register file of INSN_VEC_LOAD/STORE. */
@@ -148,12 +167,19 @@ struct insn {
     enum insn_op op;
     enum alu_op alu;            /* INSN_ALU only */
     enum bt_op bt;              /* INSN_BT only */
+    enum shift_op shift;        /* INSN_SHIFT only */
+    enum x86_seg sreg;          /* INSN_MOV_FROM_SREG, INSN_MOV_TO_SREG */
     uint8_t cond;               /* INSN_CMOV, INSN_SETCC: the condition, as the low
                                  * nibble of the opcode numbers it (SDM vol. 1 B.1) */
 
-    uint8_t op_size;            /* 1, 2, 4, 8 or 16: size of the operation and of reg */
+    uint8_t op_size;            /* 1, 2, 4, 8 or 16: size of the operation and of reg
+                                 * (of the offset for the far branches) */
     uint8_t mem_size;           /* size of the memory access: op_size, except 1 or
-                                 * 2 for MOVZX/MOVSX, 2 for SMSW, 4 for MOVSXD */
+                                 * 2 for MOVZX/MOVSX, 2 for SMSW, LTR and the
+                                 * segment-register moves, 4 for MOVSXD, 4 or 8
+                                 * for MOVSS/MOVSD; the far branches' pointer is
+                                 * mem_size bytes of offset and a 16-bit
+                                 * selector after them */
 
     /* The memory operand is the destination (first operand, "ADD m, r")
      * rather than the source ("ADD r, m"). */
@@ -172,17 +198,21 @@ struct insn {
     bool reg_high_byte;
 
     /* The immediate, sign-extended from its encoded width to 64 bits; the
-     * operation uses its low op_size bytes.  RET and ENTER: the 16-bit size,
-     * zero-extended; ENTER's nesting level is imm2. */
+     * operation uses its low op_size bytes.  RET (near and far) and ENTER:
+     * the 16-bit size,
+     * zero-extended; ENTER's nesting level is imm2.  The shifts by 1 (D0,
+     * D1) have imm = 1 with length counting no immediate byte. */
     bool has_imm;
     int64_t imm;
     uint8_t imm2;
 
-    /* SHLD/SHRD: the count is CL rather than imm. */
+    /* SHLD/SHRD and the shifts: the count is CL rather than imm. */
     bool count_cl;
 
     /* INSN_VEC_*: the register file, and whether the memory operand must be
-     * aligned on its size (MOVAPS, MOVAPD, MOVDQA: #GP(0) otherwise). */
+     * aligned on its size (MOVAPS, MOVAPD, MOVDQA: #GP(0) otherwise).  A
+     * mem_size below op_size (MOVSS, MOVSD) moves the register's low bytes;
+     * a load clears the rest of the register. */
     enum vec_file vec;
     bool vec_aligned;
 

@@ -82,10 +82,76 @@ int emu_write_int(struct emu *e, enum x86_seg seg, uint64_t offset, unsigned siz
  * RIP-relative). */
 int emu_mem_offset(struct emu *e, const struct insn_mem *m, uint64_t *offset);
 
+/* ---- Descriptors (guest/insn_emulate_desc.c) ---------------------------- */
+
+/* Selector fields (SDM vol. 3A 3.4.2). */
+#define SELECTOR_RPL_MASK   3u
+#define SELECTOR_TI         4u          /* the LDT rather than the GDT */
+#define SELECTOR_INDEX_MASK 0xfff8u
+
+/* System-segment and gate types (SDM vol. 3A 3.5, table 3-2). */
+#define SYS_TYPE_TSS16_AVAILABLE    0x1u
+#define SYS_TYPE_CALL_GATE16        0x4u
+#define SYS_TYPE_TASK_GATE          0x5u
+#define SYS_TYPE_TSS_AVAILABLE      0x9u    /* 32-bit, or 64-bit in IA-32e mode */
+#define SYS_TYPE_CALL_GATE          0xcu    /* 32-bit, or 64-bit in IA-32e mode */
+
+/* Real and virtual-8086 mode: a segment's base is its selector * 16 (SDM
+ * vol. 3A 20.1.1). */
+#define REAL_MODE_BASE_SHIFT        4
+
+static inline unsigned emu_ar_dpl(uint32_t ar)
+{
+    return (ar >> X86_SEG_AR_DPL_SHIFT) & X86_SEG_AR_DPL_MASK;
+}
+
+/* A descriptor's 8 bytes as read from the GDT or LDT, and where they were. */
+struct emu_descriptor {
+    uint64_t raw;
+    uint64_t linear;
+};
+
+/* Base, limit in bytes (scaled by G) and VMX-format access rights (struct
+ * x86_segment) of a code, data or system descriptor (SDM vol. 3A 3.4.5). */
+uint64_t emu_desc_base(uint64_t raw);
+uint32_t emu_desc_limit(uint64_t raw);
+uint32_t emu_desc_ar(uint64_t raw);
+
+/* Queues vector with the selector as its error code (RPL dropped: SDM
+ * vol. 3A 6.13, the EXT and IDT bits 0) and returns INSN_EMU_FAULT. */
+int emu_raise_selector(struct emu *e, uint8_t vector, uint16_t selector);
+
+/* The protection-mode state segment loads look at: CR0.PE, RFLAGS.VM
+ * (virtual-8086 mode loads as real mode does) and the CPL. */
+bool emu_protected_mode(struct emu *e);
+bool emu_virtual_8086_mode(struct emu *e);
+unsigned emu_cpl(struct emu *e);
+
+/* Reads the descriptor a non-null selector names from the GDT or (TI = 1)
+ * the LDT, through the guest's paging.  An index beyond the table's limit,
+ * or TI = 1 with LDTR unusable, raises #GP(selector). */
+int emu_fetch_descriptor(struct emu *e, uint16_t selector, struct emu_descriptor *d);
+
+/* Sets the descriptor's accessed bit in memory when it is clear, as loading
+ * a segment register does (SDM vol. 3A 3.4.5.1). */
+int emu_set_accessed(struct emu *e, struct emu_descriptor *d);
+
+/* ---- The instruction groups ------------------------------------------------ */
+
 /* The stack instructions (guest/insn_emulate_stack.c), the string ones
- * (guest/insn_emulate_string.c) and LTR (guest/insn_emulate_ltr.c). */
+ * (guest/insn_emulate_string.c), LTR (guest/insn_emulate_ltr.c), the
+ * segment-register moves (guest/insn_emulate_sreg.c) and the far branches
+ * (guest/insn_emulate_far.c). */
 int emu_stack(struct emu *e);
 int emu_string(struct emu *e);
 int emu_ltr(struct emu *e);
+int emu_mov_sreg(struct emu *e);
+int emu_far_branch(struct emu *e);
+
+/* Pushes v of size bytes on the stack (ssize: the stack's address size) and
+ * moves rSP down; exited: the push is the instruction's only access. */
+int emu_push(struct emu *e, unsigned ssize, unsigned size, uint64_t v, bool exited);
+/* The stack's address size: 8 in 64-bit mode, else SS.B's 4 or 2. */
+int emu_stack_size(struct emu *e, unsigned *ssize);
 
 #endif

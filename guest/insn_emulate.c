@@ -604,6 +604,31 @@ static int emulate_cmov(struct emu *e)
     return 0;
 }
 
+/* Rotates and shifts (group 2): the count is masked to 5 bits, 6 for
+ * 64-bit operands (SDM vol. 2B "RCL/RCR/ROL/ROR", "SAL/SAR/SHL/SHR"); a
+ * masked count of 0 changes nothing, so nothing is written. */
+static int emulate_shift(struct emu *e)
+{
+    const struct insn *in = e->in;
+    unsigned mask = in->op_size == 8 ? 63 : 31;
+    uint64_t raw = in->count_cl ? emu_get_gpr(e->regs, GPR_RCX, false, 1) : (uint64_t)in->imm;
+    unsigned count = (unsigned)raw & mask;
+    struct operand o;
+    uint64_t m, flags = *e->rflags;
+
+    int err = operand_at_mem(e, &o);
+    if (!err)
+        err = operand_read(e, &o, in->op_size, true, &m);
+    if (err || count == 0)
+        return err;
+    uint64_t r = arith_shift(in->shift, m, count, in->op_size, &flags);
+    err = operand_write(e, &o, in->op_size, r);
+    if (err)
+        return err;
+    *e->rflags = flags;
+    return 0;
+}
+
 /* SMSW m16: the low 16 bits of CR0 as the guest sees it. */
 static int emulate_smsw(struct emu *e)
 {
@@ -639,11 +664,14 @@ static int emulate_vector_move(struct emu *e)
         err = emu_linear(e, in->mem.seg, offset, &linear);
     if (err)
         return err;
-    if (in->vec_aligned && (linear & (in->op_size - 1u)))
+    if (in->vec_aligned && (linear & (in->mem_size - 1u)))
         return emu_raise(e, VECTOR_GP, true, 0);
 
+    /* A scalar move (mem_size < op_size) stores the register's low bytes
+     * and loads into them, clearing the rest (SDM vol. 2B "MOVSS", "MOVSD":
+     * DEST[127:32] or DEST[127:64] <- 0). */
     bool store_op = in->op == INSN_VEC_STORE;
-    err = emu_prepare(e, in->mem.seg, offset, in->op_size, store_op, true, &span);
+    err = emu_prepare(e, in->mem.seg, offset, in->mem_size, store_op, true, &span);
     if (err)
         return err;
     if (store_op) {
@@ -651,6 +679,8 @@ static int emulate_vector_move(struct emu *e)
             return INSN_EMU_ERR_ACCESS;
         return emu_span_write(e, &span, bytes);
     }
+    for (unsigned i = 0; i < sizeof(bytes); i++)
+        bytes[i] = 0;
     err = emu_span_read(e, &span, bytes);
     if (err)
         return err;
@@ -688,9 +718,10 @@ bool insn_uses_rflags(const struct insn *in)
     case INSN_VEC_LOAD:
     case INSN_VEC_STORE:
     case INSN_LTR:
+    case INSN_MOV_FROM_SREG:
         return false;
     default:
-        return true;
+        return true;            /* MOV to Sreg and the far branches read VM */
     }
 }
 
@@ -708,6 +739,8 @@ bool insn_uses_rsp(const struct insn *in)
     case INSN_LEAVE:
     case INSN_ENTER:
     case INSN_CALL_NEAR:
+    case INSN_CALL_FAR:
+    case INSN_RET_FAR:
         return true;
     case INSN_VEC_LOAD:
     case INSN_VEC_STORE:
@@ -758,15 +791,30 @@ static bool valid_alu_op(enum alu_op op)
            op == ALU_AND || op == ALU_SUB || op == ALU_XOR;
 }
 
+static bool valid_shift_op(enum shift_op op)
+{
+    return op == SHIFT_ROL || op == SHIFT_ROR || op == SHIFT_RCL || op == SHIFT_RCR ||
+           op == SHIFT_SHL || op == SHIFT_SHR || op == SHIFT_SAR;
+}
+
 /* A struct insn insn_decode() could have produced: guards the array indexes
  * and the shifts here against a hand-made or corrupted one. */
 static bool insn_well_formed(const struct insn *in)
 {
     bool vec = in->op == INSN_VEC_LOAD || in->op == INSN_VEC_STORE;
-    if (vec ? in->op_size != in->mem_size || (in->op_size != 8 && in->op_size != 16)
+    if (vec ? (in->op_size != 8 && in->op_size != 16) ||
+                  (in->mem_size != 4 && in->mem_size != 8 && in->mem_size != 16)
             : !valid_size(in->op_size) || !valid_size(in->mem_size))
         return false;
     if (in->op != INSN_SMSW && in->op != INSN_LTR && in->mem_size > in->op_size)
+        return false;
+    if ((in->op == INSN_MOV_FROM_SREG || in->op == INSN_MOV_TO_SREG) &&
+        ((unsigned)in->sreg >= NR_SEGS || in->mem_size != 2))
+        return false;
+    if ((in->op == INSN_JMP_FAR || in->op == INSN_CALL_FAR || in->op == INSN_RET_FAR) &&
+        in->op_size == 1)
+        return false;
+    if (in->op == INSN_SHIFT && !valid_shift_op(in->shift))
         return false;
     if (!reg_operand_valid(in))
         return false;
@@ -832,6 +880,8 @@ static int emulate_modrm(struct emu *e)
         return emulate_vector_move(e);
     case INSN_LTR:
         return emu_ltr(e);
+    case INSN_SHIFT:
+        return emulate_shift(e);
     default:
         return INSN_EMU_ERR_UNSUPPORTED;
     }
@@ -859,6 +909,13 @@ int insn_emulate_mmio(const struct insn *in, struct guest_regs *regs, uint64_t *
     case INSN_JMP_NEAR:
     case INSN_CALL_NEAR:
         return emu_stack(&e);
+    case INSN_MOV_FROM_SREG:
+    case INSN_MOV_TO_SREG:
+        return emu_mov_sreg(&e);
+    case INSN_JMP_FAR:
+    case INSN_CALL_FAR:
+    case INSN_RET_FAR:
+        return emu_far_branch(&e);
     default:
         return emulate_modrm(&e);
     }

@@ -45,7 +45,10 @@
  * x87 side effects included; it may raise #MF itself and fail.  get_gdtr,
  * get_cpl, get_efer and set_tr serve LTR: the GDT's base and limit, the
  * current privilege level, IA32_EFER, and TR's new selector, base, limit and
- * access rights (in the VMCS format, SDM vol. 3C 25.4.1).
+ * access rights (in the VMCS format, SDM vol. 3C 25.4.1).  get_seg, set_seg
+ * and get_ldtr serve the segment-register moves and the far branches: a
+ * segment register as it is, loading one (after the emulator's descriptor
+ * checks), and LDTR (for selectors with TI = 1).
  *
  * Only read and write are needed by every instruction; one that needs a
  * NULL callback is not emulated (INSN_EMU_ERR_UNSUPPORTED).
@@ -65,6 +68,9 @@ struct mmio_ops {
     unsigned (*get_cpl)(void *ctx);
     uint64_t (*get_efer)(void *ctx);
     void (*set_tr)(void *ctx, uint16_t selector, uint64_t base, uint32_t limit, uint32_t ar);
+    void (*get_seg)(void *ctx, enum x86_seg seg, struct x86_segment *s);
+    void (*set_seg)(void *ctx, enum x86_seg seg, const struct x86_segment *s);
+    void (*get_ldtr)(void *ctx, struct x86_segment *s);
 };
 
 /* insn_emulate_mmio() results. */
@@ -86,6 +92,10 @@ enum insn_emulate_result {
     /* The instruction faulted: the exception was queued through ops->raise
      * and nothing else changed (RIP stays). */
     INSN_EMU_FAULT = 3,
+    /* As INSN_EMU_DONE, and the instruction loaded SS: interrupts and debug
+     * exceptions are blocked until the next instruction completes (SDM
+     * vol. 3A 6.8.3), which the caller arranges after advancing RIP. */
+    INSN_EMU_DONE_MOV_SS = 4,
     /* A callback failed (translate: a #PF was queued).  Registers and flags
      * are as they were, except that a failed write after a successful read
      * (MOVS, XCHG, ALU to memory) leaves a device that has seen the read. */

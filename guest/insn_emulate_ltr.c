@@ -13,32 +13,19 @@
 #define CR0_PE              1ull
 #define EFER_LMA_BIT        (1ull << 10)
 
-/* A segment selector (SDM vol. 3A 3.4.2). */
-#define SELECTOR_TI         4u          /* the LDT rather than the GDT */
-#define SELECTOR_INDEX_MASK 0xfff8u
-#define SELECTOR_RPL_MASK   3u
-#define ERROR_CODE_MASK     0xfffcu     /* #GP(selector): RPL bits dropped */
-
 /* A segment descriptor (SDM vol. 3A 3.4.5, figure 3-8). */
 #define DESC_TYPE_SHIFT     40
 #define DESC_TYPE_MASK      0xfull
 #define DESC_S              (1ull << 44)
 #define DESC_P              (1ull << 47)
-#define DESC_G              (1ull << 55)
 #define DESC_BUSY           (2ull << DESC_TYPE_SHIFT)
 /* The upper half of a 16-byte system descriptor: bits 12:8 of its second
  * dword must be 0 (SDM vol. 3A 7.2.3, figure 7-4). */
 #define DESC_HIGH_TYPE_MASK (0x1full << 40)
-#define TYPE_TSS16_AVAILABLE 1u
-#define TYPE_TSS_AVAILABLE  9u              /* 32-bit, or 64-bit in IA-32e mode */
-/* VMCS access rights: descriptor bits 47:40 and 55:52 (SDM vol. 3C 25.4.1). */
-#define AR_LOW_SHIFT        40
-#define AR_HIGH_SHIFT       52
-#define AR_HIGH_TO          12
 
 static int gp_selector(struct emu *e, uint64_t selector)
 {
-    return emu_raise(e, VECTOR_GP, true, (uint32_t)(selector & ERROR_CODE_MASK));
+    return emu_raise_selector(e, VECTOR_GP, (uint16_t)selector);
 }
 
 static int read_linear(struct emu *e, uint64_t linear, uint64_t *v, struct emu_span *span)
@@ -88,14 +75,14 @@ int emu_ltr(struct emu *e)
     if (err)
         return err;
     unsigned type = (unsigned)((low >> DESC_TYPE_SHIFT) & DESC_TYPE_MASK);
-    bool type_ok = ia32e ? type == TYPE_TSS_AVAILABLE
-                         : type == TYPE_TSS_AVAILABLE || type == TYPE_TSS16_AVAILABLE;
+    bool type_ok = ia32e ? type == SYS_TYPE_TSS_AVAILABLE
+                         : type == SYS_TYPE_TSS_AVAILABLE || type == SYS_TYPE_TSS16_AVAILABLE;
     if ((low & DESC_S) || !type_ok)
         return gp_selector(e, selector);
     if (!(low & DESC_P))
-        return emu_raise(e, VECTOR_NP, true, (uint32_t)(selector & ERROR_CODE_MASK));
+        return emu_raise_selector(e, VECTOR_NP, (uint16_t)selector);
 
-    uint64_t base = ((low >> 16) & 0xffffff) | (((low >> 56) & 0xff) << 24);
+    uint64_t base = emu_desc_base(low);
     if (ia32e) {
         err = read_linear(e, gdt_base + index + 8, &high, &high_span);
         if (err)
@@ -106,9 +93,7 @@ int emu_ltr(struct emu *e)
         if (!emu_canonical(base))
             return gp_selector(e, selector);
     }
-    uint32_t limit = (uint32_t)((low & 0xffff) | ((low >> 32) & 0xf0000));
-    if (low & DESC_G)
-        limit = (limit << 12) | 0xfff;
+    uint32_t limit = emu_desc_limit(low);
 
     /* The busy flag is set in memory, then TR loaded (SDM: "the TSS is
      * marked busy" as part of the load). */
@@ -118,8 +103,6 @@ int emu_ltr(struct emu *e)
     err = emu_span_write(e, &low_span, bytes);
     if (err)
         return err;
-    uint32_t ar = (uint32_t)((low >> AR_LOW_SHIFT) & 0xff) |
-                  (uint32_t)(((low >> AR_HIGH_SHIFT) & 0xf) << AR_HIGH_TO);
-    ops->set_tr(e->ctx, (uint16_t)selector, base, limit, ar);
+    ops->set_tr(e->ctx, (uint16_t)selector, base, limit, emu_desc_ar(low));
     return INSN_EMU_DONE;
 }

@@ -14,7 +14,7 @@
 #define ENTER_LEVEL_MASK    31u
 #define CANONICAL_BITS      48
 
-static int stack_size(struct emu *e, unsigned *size)
+int emu_stack_size(struct emu *e, unsigned *size)
 {
     if (e->in->mode == CPU_MODE_64) {
         *size = 8;
@@ -53,11 +53,8 @@ static int branch(struct emu *e, uint64_t target)
     return INSN_EMU_BRANCH;
 }
 
-/* Writes v below rSP and moves rSP down; exited: the push is the
- * instruction's only access. */
-static int push(struct emu *e, unsigned ssize, uint64_t v, bool exited)
+int emu_push(struct emu *e, unsigned ssize, unsigned size, uint64_t v, bool exited)
 {
-    unsigned size = e->in->op_size;
     uint64_t sp = (get_sp(e, ssize) - size) & arith_mask(ssize);
     int err = emu_write_int(e, SEG_SS, sp, size, exited, v);
     if (err)
@@ -85,7 +82,7 @@ static int emulate_push(struct emu *e, unsigned ssize)
         if (err)
             return err;
     }
-    int err = push(e, ssize, v, in->has_imm || in->has_reg);
+    int err = emu_push(e, ssize, in->op_size, v, in->has_imm || in->has_reg);
     return err ? err : INSN_EMU_DONE;
 }
 
@@ -147,19 +144,49 @@ static int emulate_leave(struct emu *e, unsigned ssize)
     return INSN_EMU_DONE;
 }
 
-/* ENTER size, 0: push rBP, rBP <- rSP, rSP -= size.  Nesting levels above
- * 0 (copies of outer frame pointers) are not emulated. */
+/*
+ * ENTER size, level (SDM vol. 2A "ENTER"): push rBP; with a nesting level
+ * above 0, copy level - 1 frame pointers of the enclosing frames (read at
+ * rBP - operand size, rBP - 2 * operand size, ...) and push the new frame
+ * pointer; then rBP <- the frame, rSP -= size.  Everything is read, and
+ * the whole area the pushes write translated, before the first write, so
+ * that a fault leaves registers and memory as they were.
+ */
 static int emulate_enter(struct emu *e, unsigned ssize)
 {
-    unsigned size = e->in->op_size;
-    if ((e->in->imm2 & ENTER_LEVEL_MASK) != 0)
-        return INSN_EMU_ERR_UNSUPPORTED;
-    int err = push(e, ssize, emu_get_gpr(e->regs, GPR_RBP, false, size), true);
-    if (err)
+    const struct insn *in = e->in;
+    unsigned size = in->op_size, level = in->imm2 & ENTER_LEVEL_MASK;
+    uint64_t sp = get_sp(e, ssize), saved_rsp = e->regs->gpr[GPR_RSP];
+    uint64_t bp = emu_get_gpr(e->regs, GPR_RBP, false, ssize);
+    uint64_t outer[ENTER_LEVEL_MASK];
+    int err;
+
+    for (unsigned i = 1; i < level; i++) {
+        bp = (bp - size) & arith_mask(ssize);
+        err = emu_read_int(e, SEG_SS, bp, size, false, &outer[i - 1]);
+        if (err)
+            return err;
+    }
+    uint64_t frame = (sp - size) & arith_mask(ssize);
+    if (level > 0) {
+        struct emu_span area;
+        unsigned pushed = size * (level + 1);
+        err = emu_prepare(e, SEG_SS, (sp - pushed) & arith_mask(ssize), pushed, true, false,
+                          &area);
+        if (err)
+            return err;
+    }
+    err = emu_push(e, ssize, size, emu_get_gpr(e->regs, GPR_RBP, false, size), level == 0);
+    for (unsigned i = 1; !err && i < level; i++)
+        err = emu_push(e, ssize, size, outer[i - 1], false);
+    if (!err && level > 0)
+        err = emu_push(e, ssize, size, frame, false);
+    if (err) {
+        e->regs->gpr[GPR_RSP] = saved_rsp;
         return err;
-    uint64_t frame = get_sp(e, ssize);
+    }
     emu_set_gpr(e->regs, GPR_RBP, false, size, frame);
-    set_sp(e, ssize, frame - (uint64_t)e->in->imm);
+    set_sp(e, ssize, get_sp(e, ssize) - (uint64_t)in->imm);
     return INSN_EMU_DONE;
 }
 
@@ -180,7 +207,7 @@ static int emulate_branch(struct emu *e, unsigned ssize)
     uint64_t saved_rsp = e->regs->gpr[GPR_RSP];
     if (call) {
         uint64_t next = e->ops->get_rip(e->ctx) + in->length;
-        err = push(e, ssize, next & arith_mask(in->op_size), false);
+        err = emu_push(e, ssize, in->op_size, next & arith_mask(in->op_size), false);
         if (err)
             return err;
     }
@@ -193,7 +220,7 @@ static int emulate_branch(struct emu *e, unsigned ssize)
 int emu_stack(struct emu *e)
 {
     unsigned ssize;
-    int err = stack_size(e, &ssize);
+    int err = emu_stack_size(e, &ssize);
     if (err)
         return err;
     switch (e->in->op) {

@@ -166,6 +166,21 @@ static void mmio_set_tr(void *ctx, uint16_t selector, uint64_t base, uint32_t li
     vcpu_set_tr(((struct mmio_ctx *)ctx)->v, selector, base, limit, ar);
 }
 
+static void mmio_get_seg(void *ctx, enum x86_seg seg, struct x86_segment *s)
+{
+    vcpu_segment(((struct mmio_ctx *)ctx)->v, seg, s);
+}
+
+static void mmio_set_seg(void *ctx, enum x86_seg seg, const struct x86_segment *s)
+{
+    vcpu_set_segment(((struct mmio_ctx *)ctx)->v, seg, s);
+}
+
+static void mmio_get_ldtr(void *ctx, struct x86_segment *s)
+{
+    vcpu_ldtr(((struct mmio_ctx *)ctx)->v, s);
+}
+
 static const struct mmio_ops mmio_ops = {
     .read = mmio_read,
     .write = mmio_write,
@@ -181,6 +196,9 @@ static const struct mmio_ops mmio_ops = {
     .get_cpl = mmio_get_cpl,
     .get_efer = mmio_get_efer,
     .set_tr = mmio_set_tr,
+    .get_seg = mmio_get_seg,
+    .set_seg = mmio_set_seg,
+    .get_ldtr = mmio_get_ldtr,
 };
 
 static enum cpu_mode decode_mode(enum vcpu_mode mode)
@@ -410,6 +428,8 @@ static bool perform(struct vcpu *v, const struct mmio_region *region, uint64_t g
     if (res == INSN_EMU_BRANCH)
         return true;
     vcpu_set_rip(v, vcpu_rip(v) + in->length);
+    if (res == INSN_EMU_DONE_MOV_SS)
+        vcpu_block_by_mov_ss(v);
     return true;
 }
 

@@ -56,6 +56,15 @@ void vcpu_gdtr(struct vcpu *v, uint64_t *base, uint32_t *limit);
 /* Loads TR (LTR): selector, base, limit in bytes, access rights in the VMX
  * format (SDM vol. 3C 25.4.1). */
 void vcpu_set_tr(struct vcpu *v, uint16_t selector, uint64_t base, uint32_t limit, uint32_t ar);
+/* A segment register, LDTR, and loading a segment register (MOV Sreg,
+ * far JMP/CALL: the caller has done the descriptor checks). */
+void vcpu_segment(struct vcpu *v, enum x86_seg seg, struct x86_segment *s);
+void vcpu_ldtr(struct vcpu *v, struct x86_segment *s);
+void vcpu_set_segment(struct vcpu *v, enum x86_seg seg, const struct x86_segment *s);
+/* Blocks interrupts and debug exceptions until the next instruction is
+ * done, as a completed MOV SS or POP SS does (SDM vol. 3A 6.8.3); call it
+ * after moving RIP past the instruction. */
+void vcpu_block_by_mov_ss(struct vcpu *v);
 enum vcpu_mode vcpu_mode(struct vcpu *v);
 
 /* Where the instruction at CS:RIP is, for fetching it: the mode, CS's

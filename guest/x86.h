@@ -22,6 +22,37 @@ enum x86_seg {
     NR_SEGS,
 };
 
+/*
+ * A segment register: the visible selector and the hidden part the CPU
+ * loads from the descriptor (SDM vol. 3A 3.4.3).  ar holds the access
+ * rights in the VMX format (SDM vol. 3C 25.4.1, table 25-2): descriptor
+ * bits 47:40 (type, S, DPL, P) in bits 7:0, bits 55:52 (AVL, L, D/B, G) in
+ * bits 15:12, and X86_SEG_AR_UNUSABLE for a register loaded with a null
+ * selector.  limit is in bytes (already scaled by G).
+ */
+struct x86_segment {
+    uint16_t selector;
+    uint64_t base;
+    uint32_t limit;
+    uint32_t ar;
+};
+
+#define X86_SEG_AR_TYPE_MASK    0x0fu
+/* Type bits of code and data segments (SDM vol. 3A 3.4.5.1, table 3-1). */
+#define X86_SEG_TYPE_ACCESSED   0x1u
+#define X86_SEG_TYPE_WRITABLE   0x2u            /* data: writable */
+#define X86_SEG_TYPE_READABLE   0x2u            /* code: readable */
+#define X86_SEG_TYPE_CONFORMING 0x4u            /* code only */
+#define X86_SEG_TYPE_CODE       0x8u
+#define X86_SEG_AR_S            (1u << 4)       /* code or data, not system */
+#define X86_SEG_AR_DPL_SHIFT    5
+#define X86_SEG_AR_DPL_MASK     3u
+#define X86_SEG_AR_P            (1u << 7)
+#define X86_SEG_AR_L            (1u << 13)
+#define X86_SEG_AR_DB           (1u << 14)
+#define X86_SEG_AR_G            (1u << 15)
+#define X86_SEG_AR_UNUSABLE     (1u << 16)
+
 /* A guest's general-purpose registers in encoding order.  gpr[GPR_RSP] is
  * only meaningful where a function says so: under VT-x the guest's RSP lives
  * in the VMCS. */

@@ -11,6 +11,7 @@
 #include "arch/x86/msr.h"
 #include "guest/vcpu.h"
 #include "kernel/log.h"
+#include "vmx/entry_failure.h"
 #include "vmx/exit_qual.h"
 #include "vmx/vmcs.h"
 #include "vmx/vmx.h"
@@ -35,6 +36,9 @@ _Static_assert(offsetof(struct guest_regs, gpr[GPR_R15]) == 120, "vmx/entry.asm 
 #define CR0_PG (UINT64_C(1) << 31)
 #define RFLAGS_IF (UINT64_C(1) << 9)
 #define RFLAGS_RF (UINT64_C(1) << 16)
+#define RFLAGS_TF (UINT64_C(1) << 8)
+/* IA32_DEBUGCTL.BTF: TF traps on branches only (SDM vol. 3B 18.4.1). */
+#define DEBUGCTL_BTF (UINT64_C(1) << 1)
 #define AR_DPL(ar)  (((ar) >> 5) & 3)
 #define AR_L        (1u << 13)
 #define AR_DB       (1u << 14)
@@ -177,6 +181,59 @@ void vcpu_set_tr(struct vcpu *v, uint16_t selector, uint64_t base, uint32_t limi
     vmcs_write(GUEST_TR_BASE, base);
     vmcs_write(GUEST_TR_LIMIT, limit);
     vmcs_write(GUEST_TR_AR_BYTES, ar);
+}
+
+/* The guest-state fields of ES..GS are numbered in enum x86_seg order, two
+ * encodings apart (SDM vol. 3C appendix B). */
+static enum vmcs_field seg_field(enum vmcs_field es_field, enum x86_seg seg)
+{
+    return (enum vmcs_field)(es_field + 2 * seg);
+}
+
+void vcpu_segment(struct vcpu *v, enum x86_seg seg, struct x86_segment *s)
+{
+    (void)v;
+    s->selector = (uint16_t)vmcs_read(seg_field(GUEST_ES_SELECTOR, seg));
+    s->base = vmcs_read(seg_field(GUEST_ES_BASE, seg));
+    s->limit = vmcs_read32(seg_field(GUEST_ES_LIMIT, seg));
+    s->ar = vmcs_read32(seg_field(GUEST_ES_AR_BYTES, seg));
+}
+
+void vcpu_ldtr(struct vcpu *v, struct x86_segment *s)
+{
+    (void)v;
+    s->selector = (uint16_t)vmcs_read(GUEST_LDTR_SELECTOR);
+    s->base = vmcs_read(GUEST_LDTR_BASE);
+    s->limit = vmcs_read32(GUEST_LDTR_LIMIT);
+    s->ar = vmcs_read32(GUEST_LDTR_AR_BYTES);
+}
+
+void vcpu_set_segment(struct vcpu *v, enum x86_seg seg, const struct x86_segment *s)
+{
+    (void)v;
+    vmcs_write(seg_field(GUEST_ES_SELECTOR, seg), s->selector);
+    vmcs_write(seg_field(GUEST_ES_BASE, seg), s->base);
+    vmcs_write(seg_field(GUEST_ES_LIMIT, seg), s->limit);
+    vmcs_write(seg_field(GUEST_ES_AR_BYTES, seg), s->ar);
+}
+
+/*
+ * Blocking by MOV SS in the interruptibility state (SDM vol. 3C 25.4.2);
+ * STI blocking cannot be set with it (26.3.1.5).  With RFLAGS.TF = 1 the
+ * single-step trap of the MOV SS is held back with the blocking, so VM
+ * entry wants it pending: BS = 1 unless IA32_DEBUGCTL.BTF makes TF a
+ * branch trap (26.3.1.5, "pending debug exceptions").
+ */
+void vcpu_block_by_mov_ss(struct vcpu *v)
+{
+    (void)v;
+    uint32_t intr = vmcs_read32(GUEST_INTERRUPTIBILITY_INFO);
+    vmcs_write(GUEST_INTERRUPTIBILITY_INFO,
+               (intr & ~INTERRUPTIBILITY_STI) | INTERRUPTIBILITY_MOV_SS);
+    uint64_t pending = vmcs_read(GUEST_PENDING_DBG_EXCEPTIONS) & ~PENDING_DBG_BS;
+    if ((vmcs_read(GUEST_RFLAGS) & RFLAGS_TF) && !(vmcs_read(GUEST_IA32_DEBUGCTL) & DEBUGCTL_BTF))
+        pending |= PENDING_DBG_BS;
+    vmcs_write(GUEST_PENDING_DBG_EXCEPTIONS, pending);
 }
 
 unsigned vcpu_stack_addr_size(struct vcpu *v)

@@ -6,14 +6,16 @@
  * DF bits, 16 bytes of register seed, then up to 15 instruction bytes.
  * Whatever decodes is emulated against a fake machine: a 64 KiB bus at
  * guest-physical 0 where linear = physical (addresses are taken modulo the
- * bus, so every access lands), every callback present, the exceptions and
- * branches recorded.  The target checks:
+ * bus, so every access lands), every callback present (the GDT and LDT
+ * are bus contents; the CPL and IA32_EFER.LMA come from the seed), the
+ * exceptions, branches and segment loads recorded.  The target checks:
  * - insn_decode() reads no byte past the input and returns a length between
  *   1 and 15 that is at most the input;
  * - the emulator returns one of the enum insn_emulate_result values, and
  *   raises an exception exactly when it says INSN_EMU_FAULT, branches
  *   exactly when it says INSN_EMU_BRANCH;
- * - a fault or an error leaves every register and RFLAGS as they were;
+ * - a fault or an error leaves every register, RFLAGS and the segment
+ *   registers (and TR) as they were; only a MOV to SS says it loaded SS;
  * - RFLAGS changes only in the status flags, and only for a form that
  *   insn_uses_rflags() says uses it;
  * - RSP changes only for a form insn_uses_rsp() names.
@@ -33,7 +35,10 @@
 #include "guest/insn_arith.c"
 #include "guest/insn_decode.c"
 #include "guest/insn_emulate.c"
+#include "guest/insn_emulate_desc.c"
+#include "guest/insn_emulate_far.c"
 #include "guest/insn_emulate_ltr.c"
+#include "guest/insn_emulate_sreg.c"
 #include "guest/insn_emulate_stack.c"
 #include "guest/insn_emulate_string.c"
 
@@ -43,6 +48,9 @@
 struct machine {
     uint8_t mem[BUS_SIZE];
     bool raised, branched;
+    unsigned cpl;
+    uint64_t efer;
+    unsigned segment_loads;     /* set_seg and set_tr calls */
 };
 
 static int m_read(void *ctx, uint64_t gpa, unsigned size, uint64_t *val)
@@ -114,10 +122,55 @@ static int m_vec_access(void *ctx, enum vec_file file, unsigned reg, bool write,
     return 0;
 }
 
+/* The GDT and LDT are whatever the bus holds at 0x100 and 0x8000. */
+static void m_get_gdtr(void *ctx, uint64_t *base, uint32_t *limit)
+{
+    (void)ctx;
+    *base = 0x100;
+    *limit = 0x7fff;
+}
+
+static unsigned m_get_cpl(void *ctx)
+{
+    return ((struct machine *)ctx)->cpl;
+}
+
+static uint64_t m_get_efer(void *ctx)
+{
+    return ((struct machine *)ctx)->efer;
+}
+
+static void m_set_tr(void *ctx, uint16_t selector, uint64_t base, uint32_t limit, uint32_t ar)
+{
+    (void)selector, (void)base, (void)limit, (void)ar;
+    ((struct machine *)ctx)->segment_loads++;
+}
+
+static void m_get_seg(void *ctx, enum x86_seg seg, struct x86_segment *s)
+{
+    (void)ctx;
+    *s = (struct x86_segment){ .selector = (uint16_t)(seg * 8), .base = (uint64_t)seg * 0x1000,
+                               .limit = 0xffff, .ar = 0x93 };
+}
+
+static void m_set_seg(void *ctx, enum x86_seg seg, const struct x86_segment *s)
+{
+    (void)seg, (void)s;
+    ((struct machine *)ctx)->segment_loads++;
+}
+
+static void m_get_ldtr(void *ctx, struct x86_segment *s)
+{
+    (void)ctx;
+    *s = (struct x86_segment){ .selector = 0x28, .base = 0x8000, .limit = 0xfff, .ar = 0x82 };
+}
+
 static const struct mmio_ops ops = {
     .read = m_read, .write = m_write, .translate = m_translate, .seg_base = m_seg_base,
     .get_rip = m_get_rip, .set_rip = m_set_rip, .get_cr = m_get_cr,
     .stack_addr_size = m_stack_addr_size, .raise = m_raise, .vec_access = m_vec_access,
+    .get_gdtr = m_get_gdtr, .get_cpl = m_get_cpl, .get_efer = m_get_efer, .set_tr = m_set_tr,
+    .get_seg = m_get_seg, .set_seg = m_set_seg, .get_ldtr = m_get_ldtr,
 };
 
 static struct machine machine;
@@ -157,17 +210,23 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     check(in.length >= 1 && in.length <= len, "length");
 
     machine.raised = machine.branched = false;
+    machine.segment_loads = 0;
+    machine.cpl = data[2] & 3;
+    machine.efer = mode == CPU_MODE_64 || (data[3] & 1) ? 1u << 10 : 0;    /* LMA */
     struct guest_regs before = regs;
     uint64_t rflags_before = rflags;
     int res = insn_emulate_mmio(&in, &regs, &rflags, 0x2000 + data[1], &ops, &machine);
     check(res == INSN_EMU_DONE || res == INSN_EMU_REPEAT || res == INSN_EMU_BRANCH ||
-              res == INSN_EMU_FAULT || res == INSN_EMU_ERR_ACCESS ||
-              res == INSN_EMU_ERR_UNSUPPORTED, "result");
+              res == INSN_EMU_FAULT || res == INSN_EMU_DONE_MOV_SS ||
+              res == INSN_EMU_ERR_ACCESS || res == INSN_EMU_ERR_UNSUPPORTED, "result");
     check(machine.raised == (res == INSN_EMU_FAULT), "raise iff FAULT");
     check(machine.branched == (res == INSN_EMU_BRANCH), "set_rip iff BRANCH");
+    check(res != INSN_EMU_DONE_MOV_SS || (in.op == INSN_MOV_TO_SREG && in.sreg == SEG_SS),
+          "DONE_MOV_SS only for MOV SS");
     if (res == INSN_EMU_FAULT || res < 0) {
         check(memcmp(&regs, &before, sizeof(regs)) == 0, "registers kept on a fault");
         check(rflags == rflags_before, "RFLAGS kept on a fault");
+        check(machine.segment_loads == 0, "segment registers kept on a fault");
         return 0;
     }
     check(((rflags ^ rflags_before) & ~RFLAGS_ARITH) == 0, "only status flags change");

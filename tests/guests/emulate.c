@@ -3,9 +3,12 @@
  * (guest/insn_decode.h), run once on RAM and once on testdev's IOMEM
  * (guest-physical 0xFF000000, where every access exits and keel emulates
  * the instruction), and compared: the registers, the flags the SDM defines
- * for the instruction, the exception it raised if any, the XMM/MMX register
- * it moved, and the 256-byte window of memory it worked on.  The CPU running
- * the RAM pass is the reference, so the checks hold whatever the values.
+ * for the instruction, the exception it raised if any (with its error
+ * code), the XMM/MMX register it moved, and the 256-byte window of memory it
+ * worked on.  The CPU running the RAM pass is the reference, so the checks
+ * hold whatever the values; forms whose point is a load or a fault also say
+ * which exception (or none) the RAM pass must show, so that they cannot pass
+ * by failing alike.
  *
  * The window starts 0x80 bytes before a page boundary (IOMEM 0xFF000F80; a
  * RAM buffer at the same page offset), so that forms at its end cross from
@@ -18,13 +21,23 @@
  * (testdev's access counter at 0xD0000FF8 counts IOMEM's too), so that a
  * keel that mapped IOMEM as RAM fails.
  *
+ * The segment forms load descriptors from a copy of the library's GDT
+ * (lib/descriptors.h) with test entries added: a data segment whose base
+ * shows in the next access, absent and read-only ones, a code segment for
+ * the far branches; each load must also set the accessed bit as the CPU
+ * does.  Then, with a self-IPI pending, STI; MOV SS from the window; NOP;
+ * NOP: the interrupt must come after the first NOP (the MOV SS shadow).
+ * Last, the guest enters IA-32e mode (4 GiB mapped 1:1) for the forms only
+ * 64-bit code has: far JMP/CALL through m16:64 and a null SS.
+ *
  * Bare, or under keel without testdev, there is no IOMEM: the comparisons
  * SKIP.
  *
  * (A misaligned MOVAPS raises #GP before any access, so no exit: keel's own
- * check for it is host-tested only.)
+ * check for it is host-tested only; so are the real-mode segment loads and
+ * far branches, and call gates, which keel does not emulate.)
  *
- * Expected under keel (with testdev): pass (112 checks).
+ * Expected under keel (with testdev): pass (146 checks).
  */
 #include <stdbool.h>
 #include <stdint.h>
@@ -32,7 +45,10 @@
 #include "lib/descriptors.h"
 #include "lib/guest.h"
 #include "lib/idt.h"
+#include "lib/irq.h"
 #include "lib/keel.h"
+#include "lib/longmode.h"
+#include "lib/paging_arch.h"
 #include "lib/report.h"
 #include "lib/runner.h"
 #include "lib/string.h"
@@ -62,6 +78,7 @@ struct state {
     uint32_t eax, ebx, ecx, edx, esi, edi, esp, ebp;
     uint32_t eflags;
     int fault;
+    uint32_t error_code;
     uint8_t vec[16];
     uint8_t window[WINDOW_SIZE];
 };
@@ -91,6 +108,17 @@ struct form {
     /* The window's dword at 4 holds the address of its byte 0x20 (the frame
      * pointer LEAVE pops). */
     bool saved_frame_pointer;
+    /* Bit i: the run leaves an address in the window's dword i (ENTER's
+     * frame pointers), compared as an offset in the window. */
+    uint32_t address_dwords;
+    /* The window's dword at 0 holds this address (what CALL m32 calls, the
+     * offset of a far pointer whose selector is mem[1]'s low half). */
+    const void *target;
+    /* The RAM run must end with this exception (NO_FAULT: none) and error
+     * code, so that a form cannot pass by faulting alike on both. */
+    bool check_fault;
+    int fault;
+    uint32_t error_code;
 };
 
 /* ---- the forms ------------------------------------------------------------- */
@@ -310,6 +338,177 @@ __asm__(".text\n"
         "ret\n");
 extern const char emulate_call_target[];
 
+/* ---- segment registers and far branches ------------------------------------- */
+
+/* Descriptors the segment forms load, in a copy of the library's GDT
+ * (lib/descriptors.h) with these entries after its own. */
+#define SEL_TEST_DATA           0x60u   /* data, base test_segment_data, limit 0xfff, A = 0 */
+#define SEL_TEST_DATA_ABSENT    0x68u   /* data, P = 0 */
+#define SEL_TEST_CODE           0x70u   /* flat 32-bit code, A = 0 */
+#define SEL_TEST_DATA_READ_ONLY 0x78u
+#define SEL_TEST_CODE_ABSENT    0x80u
+#define SEL_BEYOND_TEST_GDT     0x88u
+#define TEST_GDT_ENTRIES        17u
+#define GDT_ACCESS_BYTE         5u      /* of a descriptor: P, DPL, S, type */
+#define ACCESS_ACCESSED         0x01u
+
+static uint64_t test_gdt[TEST_GDT_ENTRIES] __attribute__((aligned(16)));
+static const uint32_t test_segment_data[4] = { 0x11111111u, 0x5eb5eb5eu, 0x33333333u, 0 };
+
+static uint64_t test_descriptor(uint32_t base, uint32_t limit, uint8_t access, uint8_t flags)
+{
+    return (uint64_t)(limit & 0xffffu) | (uint64_t)(base & 0xffffffu) << 16 |
+           (uint64_t)access << 40 | (uint64_t)((limit >> 16) & 0xfu) << 48 |
+           (uint64_t)flags << 52 | (uint64_t)(base >> 24) << 56;
+}
+
+/* The library's table, copied, and the test entries after it. */
+static void install_test_gdt(void)
+{
+    struct __attribute__((packed)) { uint16_t limit; uint32_t base; } gdtr;
+    descriptors_install();
+    __asm__ __volatile__("sgdt %0" : "=m"(gdtr));
+    const uint64_t *lib = (const uint64_t *)(uintptr_t)gdtr.base;
+    for (uint32_t i = 0; i < (gdtr.limit + 1u) / 8 && i < TEST_GDT_ENTRIES; i++)
+        test_gdt[i] = lib[i];
+    test_gdt[SEL_TEST_DATA / 8] =
+        test_descriptor((uint32_t)(uintptr_t)test_segment_data, 0xfff, 0x92, 0x4);
+    test_gdt[SEL_TEST_DATA_ABSENT / 8] = test_descriptor(0, 0xfffff, 0x13, 0xc);
+    test_gdt[SEL_TEST_CODE / 8] = test_descriptor(0, 0xfffff, 0x9a, 0xc);
+    test_gdt[SEL_TEST_DATA_READ_ONLY / 8] = test_descriptor(0, 0xfffff, 0x91, 0xc);
+    test_gdt[SEL_TEST_CODE_ABSENT / 8] = test_descriptor(0, 0xfffff, 0x1b, 0xc);
+    gdtr.limit = sizeof(test_gdt) - 1;
+    gdtr.base = (uint32_t)(uintptr_t)test_gdt;
+    __asm__ __volatile__("lgdt %0" : : "m"(gdtr) : "memory");
+}
+
+static volatile uint8_t *access_byte(uint32_t selector)
+{
+    return (volatile uint8_t *)&test_gdt[selector / 8] + GDT_ACCESS_BYTE;
+}
+
+/* DS, ES, FS, GS and SS back to the flat data segment after a form that
+ * loaded one of them (before any C code that relies on them). */
+static inline __attribute__((always_inline)) void flat_data_segments(void)
+{
+    __asm__ __volatile__("movw %w0, %%ds\n\tmovw %w0, %%es\n\tmovw %w0, %%fs\n\t"
+                         "movw %w0, %%gs\n\tmovw %w0, %%ss"
+                         : : "r"(GDT_KERNEL_DATA_SELECTOR) : "memory");
+}
+
+/* MOV m16, Sreg: the selector only, 16 bits. */
+FORM(mov_m16_ds, "movw %%ds, 6(%%ebx)")
+FORM(mov_m16_cs, "movw %%cs, 1(%%ebx)")
+
+/* MOV FS, m16: after it, ECX holds FS:4 (the descriptor's base at work),
+ * EDX FS, and EAX the descriptor's access byte (the accessed bit set). */
+FORM(mov_fs_m16_insn, "movw (%%ebx), %%fs\n\tmovl %%fs:4, %%ecx\n\tmovw %%fs, %%dx")
+
+static __attribute__((noinline)) void mov_fs_m16(void)
+{
+    *access_byte(SEL_TEST_DATA) &= (uint8_t)~ACCESS_ACCESSED;
+    mov_fs_m16_insn();
+    flat_data_segments();
+    cur.eax = *access_byte(SEL_TEST_DATA);
+}
+
+/* A null selector: GS unusable, so the access through it is #GP(0).  (GS,
+ * which C code does not use, as the exception handler runs with it.) */
+FORM(mov_gs_null_insn, "movw (%%ebx), %%gs\n\tmovw %%gs, %%cx\n\tmovl %%gs:(%%ebx), %%edx")
+
+static __attribute__((noinline)) void mov_gs_null(void)
+{
+    mov_gs_null_insn();
+    flat_data_segments();
+}
+
+FORM(mov_ds_absent_insn, "movw (%%ebx), %%ds")
+FORM(mov_gs_beyond_insn, "movw 2(%%ebx), %%gs")
+FORM(mov_ss_m16_insn, "movw (%%ebx), %%ss\n\tmovw %%ss, %%cx")
+FORM(mov_ss_read_only_insn, "movw (%%ebx), %%ss")
+
+static __attribute__((noinline)) void mov_ds_absent(void)
+{
+    mov_ds_absent_insn();
+    flat_data_segments();
+}
+
+static __attribute__((noinline)) void mov_gs_beyond(void)
+{
+    mov_gs_beyond_insn();
+    flat_data_segments();
+}
+
+static __attribute__((noinline)) void mov_ss_m16(void)
+{
+    mov_ss_m16_insn();
+    flat_data_segments();
+}
+
+static __attribute__((noinline)) void mov_ss_read_only(void)
+{
+    mov_ss_read_only_insn();
+    flat_data_segments();
+}
+
+/* Far JMP and CALL into SEL_TEST_CODE: the targets note CS in ECX and come
+ * back to the flat code segment (JMP through emulate_far_return). */
+__asm__(".data\n"
+        "emulate_far_return:\n\t"
+        ".long 0\n\t"
+        ".word 0x08\n"
+        ".text\n"
+        "emulate_far_jmp_target:\n\t"
+        "movw %cs, %cx\n\t"
+        "ljmp *emulate_far_return\n"
+        "emulate_far_call_target:\n\t"
+        "movw %cs, %cx\n\t"
+        "lret\n");
+extern const char emulate_far_jmp_target[];
+extern const char emulate_far_call_target[];
+
+FORM(ljmp_m32_insn, "movl $1f, emulate_far_return\n\tljmp *(%%ebx)\n\t"
+                    "movl $0xbad, %%ecx\n1:")
+STACK_FORM(lcall_m32_insn, "lcall *(%%ebx)")
+
+/* EAX gets the code descriptor's access byte: the jump set its A bit. */
+static __attribute__((noinline)) void ljmp_m32(void)
+{
+    *access_byte(SEL_TEST_CODE) &= (uint8_t)~ACCESS_ACCESSED;
+    ljmp_m32_insn();
+    cur.eax = *access_byte(SEL_TEST_CODE);
+}
+
+static __attribute__((noinline)) void lcall_m32(void)
+{
+    *access_byte(SEL_TEST_CODE) &= (uint8_t)~ACCESS_ACCESSED;
+    lcall_m32_insn();
+    cur.eax = *access_byte(SEL_TEST_CODE);
+}
+
+FORM(ljmp_faulting, "ljmp *(%%ebx)")
+
+/* ---- ENTER with a nesting level, group 2, MOVSS/MOVSD --------------------------- */
+
+STACK_FORM(enter_level3, "enter $16, $3")
+STACK_FORM(enter_level1, "enter $4, $1")
+
+FORM(shl_m32_1, "shll (%%ebx)")
+FORM(sar_m32_cl, "sarl %%cl, 4(%%ebx)")
+FORM(sar_m8_1, "sarb 3(%%ebx)")
+FORM(shr_m16_imm, "shrw $5, 2(%%ebx)")
+FORM(shr_m16_cl_masked_zero, "shrw %%cl, 2(%%ebx)")
+FORM(rol_m16_imm, "rolw $3, 2(%%ebx)")
+FORM(ror_m8_1, "rorb 1(%%ebx)")
+FORM(rcl_m32_cl, "rcll %%cl, (%%ebx)")
+FORM(rcr_m8_imm9, "rcrb $9, 3(%%ebx)")
+FORM(shl_m32_cross, "shll $4, 0x7e(%%ebx)")
+
+XMM_FORM(movss_load, "movss 4(%%ebx), %%xmm1")
+XMM_FORM(movss_store, "movss %%xmm1, 9(%%ebx)")
+XMM_FORM(movsd_load_cross, "movsd 0x7c(%%ebx), %%xmm1")
+XMM_FORM(movsd_store, "movsd %%xmm1, 16(%%ebx)")
+
 #define PATTERN { 0x80000001u, 0x7fffffffu, 0x00000000u, 0x00000000u }
 #define SP 0x60u                        /* the stack forms' ESP and EBP */
 
@@ -446,9 +645,59 @@ static const struct form forms[] = {
       .defined = FL_ALL },
     { "ret", ret_near, .esp = SP, .ebp = SP, .defined = FL_ALL },
     { "ret imm16", ret_imm, .ecx = 0x99, .esp = SP, .ebp = SP, .defined = FL_ALL },
-    { "call m32", call_m32, .esp = SP, .ebp = SP, .defined = FL_ALL },
+    { "call m32", call_m32, .target = emulate_call_target, .esp = SP, .ebp = SP,
+      .defined = FL_ALL },
     { "jmp m32", jmp_m32, .ecx = 1, .defined = FL_ALL },
-    { "ltr m16", ltr_m16, .mem = { GDT_TSS32_SELECTOR }, .defined = FL_ALL },
+    { "ltr m16", ltr_m16, .mem = { GDT_TSS32_SELECTOR }, .defined = FL_ALL,
+      .check_fault = true, .fault = NO_FAULT },
+    { "mov m16, ds", mov_m16_ds, .mem = PATTERN, .defined = FL_ALL },
+    { "mov m16, cs", mov_m16_cs, .mem = PATTERN, .defined = FL_ALL },
+    { "mov fs, m16 (base, accessed bit)", mov_fs_m16, .mem = { SEL_TEST_DATA },
+      .defined = FL_ALL, .check_fault = true, .fault = NO_FAULT },
+    { "mov gs, m16 (null: unusable)", mov_gs_null, .edx = 7, .mem = { 0 }, .defined = FL_ALL,
+      .check_fault = true, .fault = GP_VECTOR },
+    { "mov ds, m16 (not present: #NP)", mov_ds_absent, .mem = { SEL_TEST_DATA_ABSENT },
+      .defined = FL_ALL, .check_fault = true, .fault = NP_VECTOR,
+      .error_code = SEL_TEST_DATA_ABSENT },
+    { "mov gs, m16 (beyond the GDT: #GP)", mov_gs_beyond,
+      .mem = { SEL_BEYOND_TEST_GDT << 16 }, .defined = FL_ALL, .check_fault = true,
+      .fault = GP_VECTOR, .error_code = SEL_BEYOND_TEST_GDT },
+    { "mov ss, m16", mov_ss_m16, .mem = { GDT_KERNEL_DATA_SELECTOR }, .defined = FL_ALL,
+      .check_fault = true, .fault = NO_FAULT },
+    { "mov ss, m16 (read-only data: #GP)", mov_ss_read_only,
+      .mem = { SEL_TEST_DATA_READ_ONLY }, .defined = FL_ALL, .check_fault = true,
+      .fault = GP_VECTOR, .error_code = SEL_TEST_DATA_READ_ONLY },
+    { "ljmp m16:32", ljmp_m32, .target = emulate_far_jmp_target, .mem = { 0, SEL_TEST_CODE },
+      .defined = FL_ALL, .check_fault = true, .fault = NO_FAULT },
+    { "lcall m16:32 (lret from the window)", lcall_m32, .target = emulate_far_call_target,
+      .mem = { 0, SEL_TEST_CODE }, .esp = SP, .ebp = SP, .defined = FL_ALL,
+      .check_fault = true, .fault = NO_FAULT },
+    { "ljmp m16:32 (not present: #NP)", ljmp_faulting, .mem = { 0, SEL_TEST_CODE_ABSENT },
+      .defined = FL_ALL, .check_fault = true, .fault = NP_VECTOR,
+      .error_code = SEL_TEST_CODE_ABSENT },
+    { "ljmp m16:32 (a data segment: #GP)", ljmp_faulting,
+      .mem = { 0, GDT_KERNEL_DATA_SELECTOR }, .defined = FL_ALL, .check_fault = true,
+      .fault = GP_VECTOR, .error_code = GDT_KERNEL_DATA_SELECTOR },
+    /* EBP, then [EBP - 4], [EBP - 8] (window bytes), then the new frame
+     * pointer, pushed below SP: the first and last are addresses. */
+    { "enter 16, 3", enter_level3, .esp = SP, .ebp = 0x40, .mem = PATTERN, .defined = FL_ALL,
+      .address_dwords = 1u << (SP / 4 - 1) | 1u << (SP / 4 - 4) },
+    { "enter 4, 1", enter_level1, .esp = SP, .ebp = 0x30, .defined = FL_ALL,
+      .address_dwords = 1u << (SP / 4 - 1) | 1u << (SP / 4 - 2) },
+    { "shl m32, 1", shl_m32_1, .mem = PATTERN, .defined = FL_CF | FL_PF | FL_ZF | FL_SF | FL_OF },
+    { "sar m32, cl", sar_m32_cl, .ecx = 5, .mem = PATTERN,
+      .defined = FL_CF | FL_PF | FL_ZF | FL_SF },
+    { "sar m8, 1", sar_m8_1, .mem = PATTERN, .defined = FL_CF | FL_PF | FL_ZF | FL_SF | FL_OF },
+    { "shr m16, imm8", shr_m16_imm, .mem = PATTERN, .defined = FL_CF | FL_PF | FL_ZF | FL_SF },
+    { "shr m16, cl (32: masked to 0)", shr_m16_cl_masked_zero, .ecx = 32,
+      .eflags = FL_CF | FL_ZF | FL_OF, .mem = PATTERN, .defined = FL_ALL },
+    { "rol m16, imm8", rol_m16_imm, .mem = PATTERN, .defined = FL_CF },
+    { "ror m8, 1", ror_m8_1, .mem = PATTERN, .defined = FL_CF | FL_OF },
+    { "rcl m32, cl (33: 1)", rcl_m32_cl, .ecx = 33, .eflags = FL_CF, .mem = PATTERN,
+      .defined = FL_CF | FL_OF },
+    { "rcr m8, 9 (a full turn)", rcr_m8_imm9, .eflags = FL_CF, .mem = PATTERN,
+      .defined = FL_CF },
+    { "shl m32, imm8 (crossing a page)", shl_m32_cross, .defined = FL_CF | FL_PF | FL_ZF | FL_SF },
     { "movups xmm, m128", movups_load, .mem = PATTERN, .sse = true },
     { "movups m128, xmm", movups_store, .sse = true },
     { "movupd xmm, m128", movupd_load, .mem = PATTERN, .sse = true },
@@ -457,6 +706,10 @@ static const struct form forms[] = {
     { "movapd m128, xmm", movapd_store, .sse = true },
     { "movdqu m128, xmm (crossing a page)", movdqu_store_cross, .sse = true },
     { "movdqa xmm, m128", movdqa_load, .sse = true },
+    { "movss xmm, m32", movss_load, .mem = PATTERN, .sse = true },
+    { "movss m32, xmm", movss_store, .sse = true },
+    { "movsd xmm, m64 (crossing a page)", movsd_load_cross, .sse = true },
+    { "movsd m64, xmm", movsd_store, .sse = true },
     { "movq mm, m64", movq_mmx_load, .mem = PATTERN, .sse = true },
     { "movq m64, mm", movq_mmx_store, .sse = true },
 };
@@ -484,9 +737,8 @@ static void fill_window(volatile uint8_t *w, const struct form *f)
     for (uint32_t i = 0; i < 4; i++)
         for (uint32_t b = 0; b < 4; b++)
             w[4 * i + b] = (uint8_t)(f->mem[i] >> (8 * b));
-    /* The address call_m32 calls. */
-    if (f->run == call_m32)
-        put32(w, (uint32_t)(uintptr_t)emulate_call_target);
+    if (f->target)
+        put32(w, (uint32_t)(uintptr_t)f->target);
     if (f->saved_frame_pointer)
         put32(w + 4, (uint32_t)(uintptr_t)w + 0x20);
 }
@@ -514,6 +766,7 @@ static void run_form(const struct form *f, uint32_t base, struct state *out, uin
     f->run();
     *emulated = counting ? access_counter() - before - counter_overhead : 0;
     out->fault = last_fault.vector;
+    out->error_code = last_fault.vector == NO_FAULT ? 0 : last_fault.error_code;
     out->eax = cur.eax;
     out->ebx = cur.ebx - base;
     out->ecx = cur.ecx;
@@ -526,6 +779,15 @@ static void run_form(const struct form *f, uint32_t base, struct state *out, uin
     memcpy(out->vec, vec_out, sizeof(out->vec));
     for (uint32_t i = 0; i < WINDOW_SIZE; i++)
         out->window[i] = w[i];
+    for (uint32_t i = 0; i < 32; i++) {
+        if (!(f->address_dwords & (1u << i)))
+            continue;
+        uint32_t a = 0;
+        for (uint32_t b = 0; b < 4; b++)
+            a |= (uint32_t)out->window[4 * i + b] << (8 * b);
+        for (uint32_t b = 0; b < 4; b++)
+            out->window[4 * i + b] = (uint8_t)((a - base) >> (8 * b));
+    }
     if (f->saved_frame_pointer) {       /* an address: made an offset again */
         uint32_t fp = 0;
         for (uint32_t b = 0; b < 4; b++)
@@ -548,8 +810,9 @@ static bool same_state(const struct state *ram, const struct state *mmio)
             ok = false;
         }
     }
-    if (ram->fault != mmio->fault) {
-        printf("emulate: exception %d on RAM, %d on MMIO\n", ram->fault, mmio->fault);
+    if (ram->fault != mmio->fault || ram->error_code != mmio->error_code) {
+        printf("emulate: exception %d(0x%x) on RAM, %d(0x%x) on MMIO\n", ram->fault,
+               ram->error_code, mmio->fault, mmio->error_code);
         ok = false;
     }
     for (unsigned i = 0; i < sizeof(ram->vec); i++) {
@@ -593,7 +856,12 @@ static void check_form(const struct form *f, bool sse)
     bool exited = emulated > 0 && ram_emulated == 0;
     if (!exited)
         printf("emulate: %s made keel emulate no access of its own\n", f->name);
-    report(same_state(&ram_state, &mmio_state) && exited, "%s", name);
+    bool expected = !f->check_fault ||
+                    (ram_state.fault == f->fault && ram_state.error_code == f->error_code);
+    if (!expected)
+        printf("emulate: %s: exception %d(0x%x) on RAM, want %d(0x%x)\n", f->name,
+               ram_state.fault, ram_state.error_code, f->fault, f->error_code);
+    report(same_state(&ram_state, &mmio_state) && exited && expected, "%s", name);
 }
 
 /* SSE moves need CR4.OSFXSR and CR0.EM = TS = 0 (SDM vol. 3A 13.1.3). */
@@ -604,6 +872,216 @@ static bool enable_sse(void)
     write_cr0(read_cr0() & ~(CR0_EM | CR0_TS));
     write_cr4(read_cr4() | CR4_OSFXSR);
     return true;
+}
+
+/* ---- the MOV SS interrupt shadow ------------------------------------------------ */
+
+#define SHADOW_VECTOR   0x40u
+#define SPURIOUS_VECTOR 0xffu
+
+static volatile uint32_t shadow_eip;
+
+static void shadow_handler(struct exception_frame *frame)
+{
+    shadow_eip = frame->eip;
+    lapic_eoi();
+}
+
+/*
+ * With a self-IPI pending: STI, MOV SS from the window, NOP, NOP, CLI.
+ * STI's shadow covers the MOV and the MOV's covers the first NOP (SDM
+ * vol. 3A 6.8.3: after MOV SS the processor "inhibits interrupts ... until
+ * the instruction boundary following the next instruction"), so the
+ * interrupt interrupts the second NOP.  Returns which instruction the
+ * interrupt came before: 1 the MOV, 2 the first NOP, 3 the second, 4 the
+ * CLI, 0 none.
+ */
+static unsigned mov_ss_shadow_boundary(uint32_t window)
+{
+    uint32_t at[4];
+    shadow_eip = 0;
+    lapic_self_ipi(SHADOW_VECTOR);
+    __asm__ __volatile__("movl $1f, 0(%[at])\n\tmovl $2f, 4(%[at])\n\t"
+                         "movl $3f, 8(%[at])\n\tmovl $4f, 12(%[at])\n\t"
+                         "sti\n"
+                         "1:\tmovw (%[w]), %%ss\n"
+                         "2:\tnop\n"
+                         "3:\tnop\n"
+                         "4:\tcli"
+                         : : [at] "r"(at), [w] "r"(window) : "memory");
+    for (unsigned i = 0; i < 4; i++)
+        if (shadow_eip == at[i])
+            return i + 1;
+    return 0;
+}
+
+static void check_mov_ss_shadow(void)
+{
+    static const char name[] = "emulate: mov ss, m16 blocks interrupts for one instruction";
+    if (!test_selected(name))
+        return;
+    if (!counting) {
+        report_skip("%s (no testdev IOMEM)", name);
+        return;
+    }
+    uint32_t ram = (uint32_t)(uintptr_t)ram_pages + WINDOW_PAGE_OFFSET;
+    uint32_t mmio = TESTDEV_IOMEM_BASE + WINDOW_PAGE_OFFSET;
+    put32((volatile uint8_t *)(uintptr_t)ram, GDT_KERNEL_DATA_SELECTOR);
+    put32((volatile uint8_t *)(uintptr_t)mmio, GDT_KERNEL_DATA_SELECTOR);
+    pic_init_all_masked();              /* the self-IPI alone may come */
+    lapic_setup(SPURIOUS_VECTOR);
+    idt_set_handler(SHADOW_VECTOR, shadow_handler);
+    unsigned on_ram = mov_ss_shadow_boundary(ram);
+    uint32_t before = access_counter();
+    unsigned on_mmio = mov_ss_shadow_boundary(mmio);
+    uint32_t emulated = access_counter() - before - counter_overhead;
+    idt_set_handler(SHADOW_VECTOR, NULL);
+    printf("emulate: the interrupt came before instruction %u on RAM, %u on MMIO (3 "
+           "expected), %u accesses emulated\n", on_ram, on_mmio, emulated);
+    report(on_ram == 3 && on_mmio == 3 && emulated > 0, "%s", name);
+}
+
+/* ---- 64-bit mode: far branches through m16:64, a null SS ------------------------- */
+
+/*
+ * The last checks run in IA-32e mode, which the guest cannot leave: 4-level
+ * paging maps the first 4 GiB (IOMEM included) 1:1 with 2 MiB pages, and
+ * each check is a 64-bit routine longmode_call() calls, with the window's
+ * address in mode64_io.window and what it saw left in mode64_io.result.
+ * Routines keep RBX (the thunk's saved RSP) and return with RET.
+ */
+#define PAGE_TABLE_ENTRIES      512u
+#define GIB_MAPPED              4u
+#define RESULT_RETURNED         0x10000u    /* the routine got back to its end */
+
+static uint64_t pml4[PAGE_TABLE_ENTRIES] __attribute__((aligned(GUEST_PAGE_SIZE)));
+static uint64_t pdpt[PAGE_TABLE_ENTRIES] __attribute__((aligned(GUEST_PAGE_SIZE)));
+static uint64_t pd[GIB_MAPPED][PAGE_TABLE_ENTRIES] __attribute__((aligned(GUEST_PAGE_SIZE)));
+
+static struct {
+    uint32_t window;
+    uint32_t result;
+} volatile mode64_io;
+
+/* Each runs one form on the window, which run_mode64() filled.  Results
+ * are zero-extended (MOV from a segment register to a 16-bit register
+ * leaves the rest). */
+__asm__(".text\n.code64\n"
+        /* rex64 ljmp *(%rcx) to emulate64_ljmp_target: CS noted. */
+        "emulate64_ljmp:\n\t"
+        "movl $mode64_io, %edx\n\tmovl (%rdx), %ecx\n\t"
+        "rex64 ljmp *(%rcx)\n\t"
+        "movl $0xbad, 4(%rdx)\n\tret\n"
+        "emulate64_ljmp_target:\n\t"
+        "xorl %eax, %eax\n\tmovw %cs, %ax\n\torl $0x10000, %eax\n\t"
+        "movl %eax, 4(%rdx)\n\tret\n"
+        /* rex64 lcall *(%rcx) to emulate64_lcall_target, which notes CS
+         * and returns with a 64-bit far return: it pops what the call
+         * pushed. */
+        "emulate64_lcall:\n\t"
+        "movl $mode64_io, %edx\n\tmovl (%rdx), %ecx\n\t"
+        "rex64 lcall *(%rcx)\n\t"
+        "orl $0x10000, 4(%rdx)\n\tret\n"
+        "emulate64_lcall_target:\n\t"
+        "xorl %eax, %eax\n\tmovw %cs, %ax\n\tmovl %eax, 4(%rdx)\n\trex64 lret\n"
+        /* mov ss, m16: SS noted, then the flat data segment again. */
+        "emulate64_mov_ss:\n\t"
+        "movl $mode64_io, %edx\n\tmovl (%rdx), %ecx\n\t"
+        "movw (%rcx), %ss\n\t"
+        "xorl %eax, %eax\n\tmovw %ss, %ax\n\torl $0x10000, %eax\n\tmovl %eax, 4(%rdx)\n\t"
+        "movl $0x10, %eax\n\tmovw %ax, %ss\n\tret\n"
+        ".code32\n");
+extern const char emulate64_ljmp[], emulate64_ljmp_target[], emulate64_lcall[];
+extern const char emulate64_lcall_target[], emulate64_mov_ss[];
+
+#define NONCANONICAL 0x0000800000000000ull
+
+struct mode64_check {
+    const char *name;
+    const char *routine;
+    /* The window: an m16:64 pointer to target (a non-canonical offset
+     * instead when noncanonical), or (without either) a selector for MOV SS. */
+    const char *target;
+    bool noncanonical;
+    uint16_t selector;
+    uint32_t result;            /* what the RAM run must leave */
+    int fault;
+};
+
+static const struct mode64_check mode64_checks[] = {
+    { "rex64 ljmp m16:64", emulate64_ljmp, emulate64_ljmp_target, false,
+      GDT_KERNEL_CODE64_SELECTOR, RESULT_RETURNED | GDT_KERNEL_CODE64_SELECTOR, NO_FAULT },
+    { "rex64 ljmp m16:64 (non-canonical: #GP)", emulate64_ljmp, NULL, true,
+      GDT_KERNEL_CODE64_SELECTOR, 0, GP_VECTOR },
+    { "rex64 lcall m16:64", emulate64_lcall, emulate64_lcall_target, false,
+      GDT_KERNEL_CODE64_SELECTOR, RESULT_RETURNED | GDT_KERNEL_CODE64_SELECTOR, NO_FAULT },
+    { "mov ss, m16 (null, 64-bit mode)", emulate64_mov_ss, NULL, false, 0, RESULT_RETURNED,
+      NO_FAULT },
+    { "mov ss, m16 (null with RPL 3: #GP)", emulate64_mov_ss, NULL, false, 3, 0, GP_VECTOR },
+};
+
+static void map_first_4gib(void)
+{
+    for (uint32_t g = 0; g < GIB_MAPPED; g++) {
+        for (uint32_t i = 0; i < PAGE_TABLE_ENTRIES; i++)
+            pd[g][i] = ((uint64_t)g << 30) + ((uint64_t)i << 21) + (PTE_P | PTE_RW | PTE_PS);
+        pdpt[g] = (uint32_t)(uintptr_t)pd[g] | PTE_P | PTE_RW;
+    }
+    pml4[0] = (uint32_t)(uintptr_t)pdpt | PTE_P | PTE_RW;
+}
+
+/* One routine on a window: the result, the exception, and how many
+ * accesses keel emulated during the routine alone. */
+static void run_mode64(const struct mode64_check *c, uint32_t window, uint32_t *result,
+                       int *fault, uint32_t *error_code, uint32_t *emulated)
+{
+    volatile uint8_t *w = (volatile uint8_t *)(uintptr_t)window;
+    for (uint32_t i = 0; i < 16; i++)
+        w[i] = 0;
+    if (c->target || c->noncanonical) {
+        uint64_t offset = c->noncanonical ? NONCANONICAL : (uint32_t)(uintptr_t)c->target;
+        put32(w, (uint32_t)offset);
+        put32(w + 4, (uint32_t)(offset >> 32));
+        put32(w + 8, c->selector);
+    } else {
+        put32(w, c->selector);
+    }
+    mode64_io.window = window;
+    mode64_io.result = 0;
+    fault_reset();
+    uint32_t before = counting ? access_counter() : 0;
+    longmode_call((uint32_t)(uintptr_t)c->routine);
+    *emulated = counting ? access_counter() - before - counter_overhead : 0;
+    *result = mode64_io.result;
+    *fault = last_fault.vector;
+    *error_code = last_fault.vector == NO_FAULT ? 0 : last_fault.error_code;
+}
+
+static void check_mode64(void)
+{
+    if (!counting || !(cpuid(CPUID_LEAF_EXTENDED_FEATURES).edx & CPUID_80000001_EDX_LM)) {
+        for (size_t i = 0; i < ARRAY_SIZE(mode64_checks); i++)
+            report_skip("emulate: %s (%s)", mode64_checks[i].name,
+                        counting ? "no long mode" : "no testdev IOMEM");
+        return;
+    }
+    map_first_4gib();
+    longmode_enter((uint32_t)(uintptr_t)pml4);
+    for (size_t i = 0; i < ARRAY_SIZE(mode64_checks); i++) {
+        const struct mode64_check *c = &mode64_checks[i];
+        uint32_t ram_result, mmio_result, ram_error, mmio_error, ram_emulated, emulated;
+        int ram_fault, mmio_fault;
+        run_mode64(c, (uint32_t)(uintptr_t)ram_pages + WINDOW_PAGE_OFFSET, &ram_result,
+                   &ram_fault, &ram_error, &ram_emulated);
+        run_mode64(c, TESTDEV_IOMEM_BASE + WINDOW_PAGE_OFFSET, &mmio_result, &mmio_fault,
+                   &mmio_error, &emulated);
+        printf("emulate: %s: 0x%x #%d(0x%x) on RAM, 0x%x #%d(0x%x) on MMIO, %u accesses "
+               "emulated\n", c->name, ram_result, ram_fault, ram_error, mmio_result, mmio_fault,
+               mmio_error, emulated);
+        report(ram_result == c->result && ram_fault == c->fault && mmio_result == ram_result &&
+               mmio_fault == ram_fault && mmio_error == ram_error && emulated > 0 &&
+               ram_emulated == 0, "emulate: %s", c->name);
+    }
 }
 
 void guest_main(uint32_t magic, const struct mb_info *mbi)
@@ -619,7 +1097,10 @@ void guest_main(uint32_t magic, const struct mb_info *mbi)
         counter_overhead = access_counter() - a;
     }
     bool sse = enable_sse();
+    install_test_gdt();
     printf("emulate: %u forms, SSE2 %s\n", (unsigned)ARRAY_SIZE(forms), sse ? "yes" : "no");
     for (size_t i = 0; i < ARRAY_SIZE(forms); i++)
         check_form(&forms[i], sse);
+    check_mov_ss_shadow();
+    check_mode64();
 }

@@ -413,7 +413,15 @@ static bool perform(struct vcpu *v, const struct mmio_region *region, uint64_t g
     int res = insn_emulate_mmio(in, &v->regs, &rflags, gpa, &mmio_ops, &ctx);
     if (res == INSN_EMU_FAULT)
         return false;           /* the exception is queued; nothing changed */
-    if (res == INSN_EMU_ERR_ACCESS || res == INSN_EMU_ERR_UNSUPPORTED) {
+    if (res == INSN_EMU_ERR_UNSUPPORTED) {
+        /* Decoded, but asking for what the emulator leaves out: a far
+         * transfer through a gate or TSS, or to another privilege level. */
+        vm_stop(v->vm, VM_STOP_UNHANDLED, 0,
+                "cannot emulate the MMIO instruction at RIP %lx (a gate, a task switch or a "
+                "privilege change)", vcpu_rip(v));
+        return false;
+    }
+    if (res == INSN_EMU_ERR_ACCESS) {
         if (v->vm->state != VM_STATE_STOPPED && !v->pending_event.valid)
             vm_stop(v->vm, VM_STOP_BAD_ACCESS, 0,
                     "MMIO access at guest-physical %lx failed (RIP %lx)", gpa, vcpu_rip(v));

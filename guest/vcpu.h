@@ -38,7 +38,8 @@ void vcpu_dump(struct vcpu *v);
 uint64_t vcpu_gpr(struct vcpu *v, enum x86_gpr r);
 void vcpu_set_gpr(struct vcpu *v, enum x86_gpr r, uint64_t value);
 uint64_t vcpu_rip(struct vcpu *v);
-/* Sets RIP and, like completing an instruction, ends STI/MOV SS blocking. */
+/* Sets RIP (wrapped at 4 GiB outside 64-bit mode, as the CPU wraps EIP) and,
+ * like completing an instruction, ends STI/MOV SS blocking. */
 void vcpu_set_rip(struct vcpu *v, uint64_t rip);
 uint64_t vcpu_rflags(struct vcpu *v);
 void vcpu_set_rflags(struct vcpu *v, uint64_t rflags);

@@ -280,8 +280,14 @@ enum exit_action vmx_clear_blocking(uint32_t interruptibility)
     return EXIT_RESUME;
 }
 
+uint64_t vmx_wrap_rip(struct vcpu *v, uint64_t rip)
+{
+    return vcpu_mode(v) == VCPU_MODE_LONG_64 ? rip : (uint32_t)rip;
+}
+
 void vcpu_set_rip(struct vcpu *v, uint64_t rip)
 {
+    rip = vmx_next_rip(v, rip);
     v->rip = rip;
     vmcs_write(GUEST_RIP, rip);
     uint32_t intr = vmcs_read32(GUEST_INTERRUPTIBILITY_INFO);

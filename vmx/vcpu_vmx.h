@@ -168,9 +168,23 @@ enum exit_action vmx_clear_blocking(uint32_t interruptibility);
  * most exits end here, and without a call but for the rare blocking that
  * has to be cleared (a tail call), so that a handler's fast path needs no
  * stack frame. */
+/* Outside 64-bit mode the instruction pointer is EIP: an instruction that
+ * ends at 0xFFFFFFFF goes on at 0 (SDM vol. 1 3.5), and VM entry refuses a
+ * guest RIP with bits 63:32 set there (vol. 3C 27.3.1.4).  'rip' is the
+ * current RIP plus an instruction length; the wrap applies only when that
+ * sum carried out of bit 31, so only then is the mode looked up. */
+uint64_t vmx_wrap_rip(struct vcpu *v, uint64_t rip);
+
+static inline uint64_t vmx_next_rip(const struct vcpu *v, uint64_t rip)
+{
+    if (__builtin_expect(((rip ^ v->rip) >> 32) != 0, 0))
+        return vmx_wrap_rip((struct vcpu *)v, rip);
+    return rip;
+}
+
 static inline enum exit_action vmx_instruction_done(struct vcpu *v)
 {
-    uint64_t rip = v->rip + vmcs_read(VM_EXIT_INSTRUCTION_LEN);
+    uint64_t rip = vmx_next_rip(v, v->rip + vmcs_read(VM_EXIT_INSTRUCTION_LEN));
     v->rip = rip;
     vmcs_write(GUEST_RIP, rip);
     uint32_t intr = vmcs_read32(GUEST_INTERRUPTIBILITY_INFO);

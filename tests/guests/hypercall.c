@@ -13,8 +13,17 @@
  * is not RAM) keel must answer all ones without a fault and write nothing,
  * not even the part of the record that would have fitted.
  *
- * Expected under keel: pass (14 checks).  Bare: every test SKIPs (VMCALL
- * would #UD).
+ * An instruction that exits at the very top of the 32-bit address space
+ * (CPUID and VMCALL ending at 0xFFFFFFFF, and a CPUID whose second byte is
+ * at 0): outside 64-bit mode EIP wraps to 0 after it (SDM vol. 1 3.5
+ * "Instruction Pointer" is 32 bits wide; vol. 3C 27.3.1.4: bits 63:32 of a
+ * guest RIP must be 0 outside 64-bit mode), so keel's RIP + instruction
+ * length must wrap too, and the guest goes on at linear 0.  kvm-unit-tests'
+ * hypercall test runs VMCALL at the top of the canonical space for the
+ * same reason in 64-bit mode (exits64.c has that one).
+ *
+ * Expected under keel: pass (17 checks).  Bare: the CPUID wrap checks pass,
+ * every other test SKIPs (VMCALL would #UD).
  */
 #include <stdbool.h>
 #include <stdint.h>
@@ -291,6 +300,89 @@ static bool reset_starts_the_figures_again(void)
            cost_is_consistent(&cleared) && cpuids == 3;
 }
 
+/* ---- an exit at the top of the 32-bit address space --------------------------- */
+
+#define TOP_PAGE 0xFFFFF000u
+#define JMP_ESI_0 0xFFu                 /* JMP ESI: FF /4, ModRM 0xE6 */
+#define JMP_ESI_1 0xE6u
+#define INT3 0xCCu
+
+/* The frames mapped at TOP_PAGE and at linear 0 while a wrap check runs. */
+static uint8_t wrap_top[PAGE_SIZE] __attribute__((aligned(PAGE_SIZE)));
+static uint8_t wrap_bottom[PAGE_SIZE] __attribute__((aligned(PAGE_SIZE)));
+
+static void wrap_put(uint32_t linear, uint8_t byte)
+{
+    if (linear >= TOP_PAGE)
+        wrap_top[linear - TOP_PAGE] = byte;
+    else
+        wrap_bottom[linear] = byte;
+}
+
+struct wrap_result {
+    uint32_t eax, ebx;
+    int vector;                 /* a fault on the way, or NO_FAULT */
+};
+
+/*
+ * Runs 'insn' from linear 'start' with EAX = eax; JMP ESI follows it, the
+ * address arithmetic wrapping at 4 GiB as the CPU's does, and brings the
+ * guest back.  Everything else in both pages is INT3, so an EIP that goes
+ * astray ends in a #BP.
+ */
+static struct wrap_result wrap_run(uint32_t start, const uint8_t *insn, uint32_t len,
+                                   uint32_t eax)
+{
+    memset(wrap_top, INT3, sizeof(wrap_top));
+    memset(wrap_bottom, INT3, sizeof(wrap_bottom));
+    for (uint32_t i = 0; i < len; i++)
+        wrap_put(start + i, insn[i]);
+    wrap_put(start + len, JMP_ESI_0);
+    wrap_put(start + len + 1, JMP_ESI_1);
+    paging_map_page(TOP_PAGE, (uint32_t)(uintptr_t)wrap_top);
+    paging_map_page(0, (uint32_t)(uintptr_t)wrap_bottom);
+    paging_enable_identity();
+
+    uint32_t ebx = 0, ecx = 0, edx = 0;
+    fault_reset();
+    __asm__ __volatile__("mov $1729f, %%esi\n\t" ASM_TRY("jmp *%%edi")
+                         : "+a"(eax), "+b"(ebx), "+c"(ecx), "+d"(edx)
+                         : "D"(start)
+                         : "esi", "memory");
+    paging_disable();
+    return (struct wrap_result){ .eax = eax, .ebx = ebx, .vector = last_fault.vector };
+}
+
+static bool cpuid_wraps(uint32_t start)
+{
+    static const uint8_t cpuid_insn[] = { 0x0F, 0xA2 };
+    struct cpuid_regs want = cpuid(CPUID_LEAF_VENDOR);
+    struct wrap_result r = wrap_run(start, cpuid_insn, sizeof(cpuid_insn), CPUID_LEAF_VENDOR);
+    printf("hypercall: CPUID at 0x%08x: EAX 0x%x EBX 0x%08x, vector %d\n", start, r.eax, r.ebx,
+           r.vector);
+    return r.vector == NO_FAULT && r.eax == want.eax && r.ebx == want.ebx;
+}
+
+static bool cpuid_at_top_wraps_to_0(void)
+{
+    return cpuid_wraps(0xFFFFFFFEu);
+}
+
+static bool cpuid_across_top_wraps(void)
+{
+    return cpuid_wraps(0xFFFFFFFFu);
+}
+
+static bool vmcall_at_top_wraps_to_0(void)
+{
+    static const uint8_t vmcall_insn[] = { 0x0F, 0x01, 0xC1 };
+    struct wrap_result r = wrap_run(0xFFFFFFFDu, vmcall_insn, sizeof(vmcall_insn),
+                                    KEEL_HC_VERSION);
+    printf("hypercall: VMCALL at 0xfffffffd: EAX %u EBX 0x%08x, vector %d\n", r.eax, r.ebx,
+           r.vector);
+    return r.vector == NO_FAULT && r.eax == KEEL_HC_ABI_VERSION && r.ebx == KEEL_SIGNATURE_EBX;
+}
+
 /* The ABI uses EAX, EBX and ECX: EDX, ESI and EDI must come back as they
  * went in. */
 static bool other_registers_preserved(void)
@@ -331,6 +423,12 @@ static const struct named_test tests[] = {
       unknown_numbers_return_all_ones },
     { "hypercall: EDX, ESI and EDI survive a hypercall", NEEDS_KEEL,
       other_registers_preserved },
+    { "hypercall: CPUID ending at 0xFFFFFFFF goes on at linear 0", NEEDS_NOTHING,
+      cpuid_at_top_wraps_to_0 },
+    { "hypercall: CPUID across the 4 GiB wrap goes on at linear 1", NEEDS_NOTHING,
+      cpuid_across_top_wraps },
+    { "hypercall: VMCALL ending at 0xFFFFFFFF goes on at linear 0", NEEDS_KEEL,
+      vmcall_at_top_wraps_to_0 },
 };
 
 void guest_main(uint32_t magic, const struct mb_info *mbi)

@@ -73,6 +73,7 @@ void fault_reset(void)
     last_fault.vector = NO_FAULT;
     last_fault.error_code = 0;
     last_fault.eip = 0;
+    last_fault.eflags = 0;
 }
 
 bool fault_at_try(int vector)
@@ -96,6 +97,7 @@ void exception_dispatch(struct exception_frame *frame)
         last_fault.vector = (int)frame->vector;
         last_fault.error_code = frame->error_code;
         last_fault.eip = frame->eip;
+        last_fault.eflags = frame->eflags;
         frame->eip = fault_recovery_eip;
         fault_recovery_eip = 0;
         return;

@@ -57,6 +57,7 @@ struct fault_record {
     int vector;                 /* NO_FAULT, or the vector taken */
     uint32_t error_code;        /* 0 for vectors that push none */
     uint32_t eip;               /* EIP the CPU pushed */
+    uint32_t eflags;            /* EFLAGS the CPU pushed (RF shows a fault) */
 };
 
 extern volatile struct fault_record last_fault;

@@ -30,6 +30,12 @@ align 4
 global longmode_64bit_marker
 longmode_64bit_marker:
     dd 0
+; The whole RIP of the last exception taken in IA-32e mode: the 32-bit frame
+; exception_dispatch() sees holds only its low half.
+align 8
+global longmode_exception_rip
+longmode_exception_rip:
+    dq 0
 
 section .text
 
@@ -151,6 +157,8 @@ longmode_exception_common:
     push r14
     push r15
     mov rbp, rsp
+    mov rax, [rbp + SAVED_RIP]
+    mov [longmode_exception_rip], rax
     sub rsp, FRAME_SPACE
     copy_to_frame FRAME_EDI, SAVED_RDI
     copy_to_frame FRAME_ESI, SAVED_RSI

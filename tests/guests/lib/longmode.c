@@ -32,6 +32,7 @@ struct idt64_pointer {
 /* longmode.asm. */
 extern const uint32_t longmode_exception_stubs[NR_EXCEPTION_VECTORS];
 extern volatile uint32_t longmode_64bit_marker;
+extern volatile uint64_t longmode_exception_rip;
 void longmode_switch(uint32_t pml4, const struct idt64_pointer *idtr);
 
 static struct idt64_gate idt64[NR_EXCEPTION_VECTORS] __attribute__((aligned(16)));
@@ -73,4 +74,9 @@ bool longmode_active(void)
 bool longmode_64bit_code_ran(void)
 {
     return longmode_64bit_marker == 1;
+}
+
+uint64_t longmode_last_exception_rip(void)
+{
+    return longmode_exception_rip;
 }

@@ -59,4 +59,8 @@ void longmode_invlpg(uint64_t linear);
 /* CR2 as 64-bit mode reads it (compatibility mode sees only bits 31:0). */
 uint64_t longmode_read_cr2(void);
 
+/* The whole RIP the CPU pushed for the last exception taken in IA-32e mode
+ * (last_fault.eip holds its low 32 bits). */
+uint64_t longmode_last_exception_rip(void);
+
 #endif

@@ -29,6 +29,20 @@ void vmx_remember_interrupted_event(struct vcpu *v, uint32_t info)
     v->intr_check = true;       /* the exit path's one test for events */
 }
 
+/* An exit caused by a fault in an IRET that had unblocked NMIs ("NMI
+ * unblocking due to IRET", SDM vol. 3C 28.2.3): the guest is still inside
+ * the handler that IRET ends, and whether keel lets the IRET run again or
+ * reflects its fault, NMIs must stay blocked until an IRET completes (vol.
+ * 3C 31.7.1.2), or a pending NMI arrives on the IRET itself.  The CPU
+ * tracks that blocking only with virtual NMIs. */
+void vmx_reblock_nmis(struct vcpu *v)
+{
+    if (!to_vmx(v)->virtual_nmis)
+        return;
+    uint32_t intr = vmcs_read32(GUEST_INTERRUPTIBILITY_INFO);
+    vmcs_write(GUEST_INTERRUPTIBILITY_INFO, intr | INTERRUPTIBILITY_NMI);
+}
+
 /* Writes an event into the VM-entry interruption-information fields. */
 static void write_entry_event(const struct x86_event *ev)
 {

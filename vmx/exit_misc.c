@@ -301,8 +301,12 @@ enum exit_action vmx_exit_external_interrupt(struct vcpu *v)
 enum exit_action vmx_exit_exception_nmi(struct vcpu *v)
 {
     struct x86_event ev;
-    vmx_decode_intr_info(vmcs_read32(VM_EXIT_INTR_INFO), vmcs_read32(VM_EXIT_INTR_ERROR_CODE),
-                         &ev);
+    uint32_t info = vmcs_read32(VM_EXIT_INTR_INFO);
+    vmx_decode_intr_info(info, vmcs_read32(VM_EXIT_INTR_ERROR_CODE), &ev);
+    /* Bit 12 is undefined for an exit during event delivery and for #DF
+     * (SDM vol. 3C 28.2.3). */
+    if (vmx_intr_info_nmi_unblocking(info) && !v->pending_event.valid && ev.vector != EXC_DF)
+        vmx_reblock_nmis(v);
     if (ev.type == EVENT_NMI) {
         pr_warn("vm %s: NMI while the guest ran", v->vm->name);
         return EXIT_RESUME;

@@ -9,6 +9,7 @@
 #include "arch/x86/cpu.h"
 #include "arch/x86/fpu.h"
 #include "arch/x86/msr.h"
+#include "guest/event_combine.h"
 #include "guest/vcpu.h"
 #include "kernel/log.h"
 #include "vmx/entry_failure.h"
@@ -314,8 +315,28 @@ static bool exception_is_fault(uint8_t vector)
     }
 }
 
+/* An exit that interrupted an event's delivery left that event in
+ * v->pending_event (vmx_remember_interrupted_event()); an exception keel
+ * raises in such an exit arose during that delivery, and the two combine as
+ * on a CPU (guest/event_combine.c): the new exception, a double fault, or
+ * a triple fault, which ends the guest as one the CPU reported would. */
 void vcpu_inject_exception(struct vcpu *v, uint8_t vector, bool has_error, uint32_t error)
 {
+    if (v->pending_event.valid) {
+        switch (event_combine(&v->pending_event, vector)) {
+        case EVENT_TRIPLE_FAULT:
+            v->pending_event.valid = false;
+            vmx_exit_triple_fault(v);
+            return;
+        case EVENT_DOUBLE_FAULT:
+            vector = EXC_DF;
+            has_error = true;
+            error = 0;
+            break;
+        case EVENT_DELIVER_SECOND:
+            break;
+        }
+    }
     if (exception_is_fault(vector))
         vcpu_set_rflags(v, vcpu_rflags(v) | RFLAGS_RF);
     v->pending_event = (struct x86_event){

@@ -151,6 +151,9 @@ void vmx_rearm_preemption_timer(struct vcpu *v);    /* before the next entry */
  * or interrupt the guest can take now, goes into the VMCS before an entry. */
 void vmx_remember_interrupted_event(struct vcpu *v, uint32_t idt_vectoring);
 void vmx_inject_events(struct vcpu *v);
+/* NMIs blocked again after an exit that interrupted an IRET which had
+ * unblocked them (vmx/events.c). */
+void vmx_reblock_nmis(struct vcpu *v);
 
 /* STI and MOV SS blocking (interruptibility state, SDM vol. 3C 25.4.2,
  * table 25-3). */

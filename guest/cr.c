@@ -14,6 +14,7 @@
 
 #define CR0_PE (UINT64_C(1) << 0)
 #define CR0_TS (UINT64_C(1) << 3)
+#define CR0_ET (UINT64_C(1) << 4)
 #define CR0_NW (UINT64_C(1) << 29)
 #define CR0_CD (UINT64_C(1) << 30)
 #define CR0_PG (UINT64_C(1) << 31)
@@ -100,8 +101,11 @@ static bool cr0_write(struct vcpu *v, uint64_t value)
     uint64_t old = vcpu_cr0(v), cr4 = vcpu_cr4(v), efer = vcpu_efer(v);
     if (value >> 32)
         return inject_gp(v);
-    /* Writes to undefined bits of CR0[31:0] are ignored, not faulted. */
-    value = (value & CR0_DEFINED) | (old & ~(uint64_t)CR0_DEFINED & 0xffffffffu);
+    /* Writes to undefined bits of CR0[31:0] are ignored, not faulted; ET
+     * is hardwired to 1 on the P6 family and later (SDM vol. 3A 2.5), so a
+     * guest that writes it 0 reads 1 back, as it does where the CPU owns
+     * the bit (EPT: keel's read shadow covers it only with shadow paging). */
+    value = (value & CR0_DEFINED) | (old & ~(uint64_t)CR0_DEFINED & 0xffffffffu) | CR0_ET;
     if ((value & CR0_PG) && !(value & CR0_PE))
         return inject_gp(v);
     if ((value & CR0_NW) && !(value & CR0_CD))

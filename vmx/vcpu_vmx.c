@@ -46,7 +46,7 @@ _Static_assert(offsetof(struct guest_regs, gpr[GPR_R15]) == 120, "vmx/entry.asm 
 
 static struct vcpu *current_vcpu;
 
-static void save_syscall_msrs(struct guest_syscall_msrs *m)
+static void save_unswitched_state(struct guest_unswitched_state *m)
 {
     m->star = rdmsr(MSR_IA32_STAR);
     m->lstar = rdmsr(MSR_IA32_LSTAR);
@@ -55,9 +55,14 @@ static void save_syscall_msrs(struct guest_syscall_msrs *m)
     m->kernel_gs_base = rdmsr(MSR_IA32_KERNEL_GS_BASE);
     m->tsc_aux = rdmsr(MSR_IA32_TSC_AUX);
     m->cr2 = read_cr2();
+    m->dr0 = read_dr0();
+    m->dr1 = read_dr1();
+    m->dr2 = read_dr2();
+    m->dr3 = read_dr3();
+    m->dr6 = read_dr6();
 }
 
-static void load_syscall_msrs(const struct guest_syscall_msrs *m)
+static void load_unswitched_state(const struct guest_unswitched_state *m)
 {
     wrmsr(MSR_IA32_STAR, m->star);
     wrmsr(MSR_IA32_LSTAR, m->lstar);
@@ -66,6 +71,11 @@ static void load_syscall_msrs(const struct guest_syscall_msrs *m)
     wrmsr(MSR_IA32_KERNEL_GS_BASE, m->kernel_gs_base);
     wrmsr(MSR_IA32_TSC_AUX, m->tsc_aux);
     write_cr2(m->cr2);
+    write_dr0(m->dr0);
+    write_dr1(m->dr1);
+    write_dr2(m->dr2);
+    write_dr3(m->dr3);
+    write_dr6(m->dr6);
 }
 
 /* Makes v's VMCS the current one (VMPTRLD) even if keel thinks it already
@@ -74,11 +84,11 @@ void vmx_vcpu_load(struct vcpu *v)
 {
     struct vcpu_vmx *out = current_vcpu && current_vcpu != v ? to_vmx(current_vcpu) : NULL;
     if (out)
-        save_syscall_msrs(&out->syscall_msrs);
+        save_unswitched_state(&out->unswitched);
     vmcs_load(to_vmx(v)->vmcs_phys);
     if (current_vcpu != v) {
         struct vcpu_vmx *in = to_vmx(v);
-        load_syscall_msrs(&in->syscall_msrs);
+        load_unswitched_state(&in->unswitched);
         /* Neither the x87/SSE/AVX registers nor XCR0 are switched by VM
          * entry and exit (SDM vol. 3C 27.3, 28.5). */
         fpu_switch(out ? out->fpu_area : NULL, in->fpu_area, in->xcr0);
@@ -298,7 +308,7 @@ void vcpu_set_rip(struct vcpu *v, uint64_t rip)
 
 void vcpu_set_cr2(struct vcpu *v, uint64_t cr2)
 {
-    to_vmx(v)->syscall_msrs.cr2 = cr2;
+    to_vmx(v)->unswitched.cr2 = cr2;
     write_cr2(cr2);
 }
 

@@ -8,12 +8,19 @@
 #include "guest/vm.h"
 #include "vmx/vmcs.h"
 
-/* MSRs the guest reaches directly (MSR bitmap) that VM entry/exit do not
- * switch: keel swaps them when it changes vCPUs. */
-struct guest_syscall_msrs {
+/* Registers the guest reaches directly that VM entry and exit do not
+ * switch: keel swaps them when it changes vCPUs (vmx_vcpu_load()). */
+struct guest_unswitched_state {
+    /* MSRs in the MSR bitmap's pass-through list (vmx/vmcs_init.c). */
     uint64_t star, lstar, cstar, fmask, kernel_gs_base, tsc_aux;
     uint64_t cr2;               /* not in the VMCS either (SDM vol. 3C 28.3) */
+    /* No MOV-DR exiting, and entry and exit switch only DR7 (SDM vol. 3C
+     * 27.3.1.1, 28.3.1). */
+    uint64_t dr0, dr1, dr2, dr3, dr6;
 };
+
+/* DR6 after RESET (SDM vol. 3A 10.1.1, table 10-1). */
+#define DR6_RESET UINT64_C(0xffff0ff0)
 
 #include "guest/cpuid_policy.h"
 
@@ -72,7 +79,7 @@ struct vcpu_vmx {
 
     uint64_t xcr0;
     void *fpu_area;             /* x87/SSE/AVX registers while another vCPU runs */
-    struct guest_syscall_msrs syscall_msrs;
+    struct guest_unswitched_state unswitched;
     struct cpuid_cache_entry cpuid_cache[CPUID_CACHE_SIZE];   /* vmx/exit_misc.c */
 
     /* Shadow paging (no EPT): the CPU's CR3 holds a shadow root and its EFER

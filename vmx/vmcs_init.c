@@ -357,7 +357,7 @@ static void reset_vcpu_state(struct vcpu *v)
     struct vcpu_vmx *x = to_vmx(v);
     x->xcr0 = 1;                        /* x87 state only */
     fpu_reset_area(x->fpu_area);
-    x->syscall_msrs = (struct guest_syscall_msrs){ 0 };
+    x->unswitched = (struct guest_unswitched_state){ .dr6 = DR6_RESET };
     for (unsigned i = 0; i < CPUID_CACHE_SIZE; i++)
         x->cpuid_cache[i].kind = CPUID_ENTRY_EMPTY;
     v->pending_event.valid = false;

@@ -7,12 +7,18 @@
  * On a CPU without hypervisor leaves, leaf 0x40000000 returns the highest
  * basic leaf's data (SDM vol. 2A, CPUID, "INPUT EAX = 0"), never "keel".
  *
+ * And what CPUID says must hold: every cache and memory-ordering
+ * instruction it shows (CLFLUSH, SFENCE, LFENCE, MFENCE, CLFLUSHOPT, CLWB)
+ * runs without a fault, as kvm-unit-tests' memory test checks (none of them
+ * exits; a keel that showed one the CPU lacks would make it #UD).
+ *
  * Expected under keel: pass.  Bare: the keel checks SKIP.
  */
 #include <stdbool.h>
 #include <stdint.h>
 
 #include "lib/guest.h"
+#include "lib/idt.h"
 #include "lib/keel.h"
 #include "lib/report.h"
 #include "lib/runner.h"
@@ -147,6 +153,42 @@ static bool ecx_ignored_without_subleaves(void)
     return ok;
 }
 
+/* ---- instructions CPUID shows -------------------------------------------- */
+
+#define CPUID_1_EDX_CLFSH       (1u << 19)
+#define CPUID_1_EDX_SSE2        (1u << 26)
+#define CPUID_7_EBX_CLFLUSHOPT  (1u << 23)
+#define CPUID_7_EBX_CLWB        (1u << 24)
+
+static volatile uint32_t flush_target;
+
+/* One instruction under ASM_TRY, when its CPUID bit is set: true when it
+ * did not fault (or is not shown). */
+#define RUNS_IF_SHOWN(shown, name, insn)                                                \
+    do {                                                                                \
+        if (!(shown))                                                                   \
+            break;                                                                      \
+        fault_reset();                                                                  \
+        __asm__ __volatile__(ASM_TRY(insn) : : "b"(&flush_target) : "memory");          \
+        printf("cpuid: %s: %s\n", name,                                                \
+               last_fault.vector == NO_FAULT ? "ran" : exception_name(last_fault.vector)); \
+        ok = ok && last_fault.vector == NO_FAULT;                                       \
+    } while (0)
+
+static bool shown_memory_instructions_run(void)
+{
+    uint32_t edx1 = cpuid(CPUID_LEAF_FEATURES).edx;
+    uint32_t ebx7 = cpuid(CPUID_LEAF_VENDOR).eax >= CPUID_LEAF_EXTENDED ? cpuid_leaf7().ebx : 0;
+    bool ok = true;
+    RUNS_IF_SHOWN(edx1 & CPUID_1_EDX_CLFSH, "CLFLUSH", "clflush (%%ebx)");
+    RUNS_IF_SHOWN(edx1 & CPUID_1_EDX_SSE, "SFENCE", "sfence");
+    RUNS_IF_SHOWN(edx1 & CPUID_1_EDX_SSE2, "LFENCE", "lfence");
+    RUNS_IF_SHOWN(edx1 & CPUID_1_EDX_SSE2, "MFENCE", "mfence");
+    RUNS_IF_SHOWN(ebx7 & CPUID_7_EBX_CLFLUSHOPT, "CLFLUSHOPT", ".byte 0x66, 0x0f, 0xae, 0x3b");
+    RUNS_IF_SHOWN(ebx7 & CPUID_7_EBX_CLWB, "CLWB", ".byte 0x66, 0x0f, 0xae, 0x33");
+    return ok;
+}
+
 struct cpuid_test {
     const char *name;
     bool keel_only;
@@ -165,6 +207,8 @@ static const struct cpuid_test tests[] = {
       max_hypervisor_leaf_covers_version },
     { "cpuid: leaf 0x40000000 signature keel", true, signature_is_keel },
     { "cpuid: leaf 0x40000001 version nonzero", true, version_is_nonzero },
+    { "cpuid: the cache and fence instructions CPUID shows run", false,
+      shown_memory_instructions_run },
 };
 
 void guest_main(uint32_t magic, const struct mb_info *mbi)

@@ -11,11 +11,6 @@
 /* An odd condition code is the negation of the even one below it. */
 #define CONDITION_NEGATE 1u
 
-uint64_t arith_mask(unsigned size)
-{
-    return size >= 8 ? ~0ull : (1ull << (8 * size)) - 1;
-}
-
 static uint64_t sign_bit(unsigned size)
 {
     return 1ull << (8 * size - 1);

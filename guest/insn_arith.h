@@ -31,7 +31,13 @@
 #define RFLAGS_ARITH    (RFLAGS_CF | RFLAGS_PF | RFLAGS_AF | RFLAGS_ZF | \
                          RFLAGS_SF | RFLAGS_OF)
 
-uint64_t arith_mask(unsigned size);
+/* The low size bytes (size 1, 2, 4 or 8; 8 and above give all 64 bits).
+ * Inline: every access and register write of the emulator masks. */
+static inline uint64_t arith_mask(unsigned size)
+{
+    return size >= 8 ? ~0ull : (1ull << (8 * size)) - 1;
+}
+
 uint64_t arith_sign_extend(uint64_t v, unsigned size);
 
 /* ADD, OR, ADC, SBB, AND, SUB, XOR: a op b (ADC/SBB add or subtract CF). */

@@ -32,10 +32,38 @@ struct emu_span {
     unsigned len[EMU_MAX_PARTS];
 };
 
-uint64_t emu_get_gpr(const struct guest_regs *regs, enum x86_gpr reg, bool high_byte,
-                     unsigned size);
-void emu_set_gpr(struct guest_regs *regs, enum x86_gpr reg, bool high_byte, unsigned size,
-                 uint64_t v);
+/* Bits 15:8 of RAX..RBX hold AH..BH (SDM vol. 1 3.4.1, figure 3-5). */
+#define EMU_HIGH_BYTE_SHIFT 8
+
+/* Register operands, inline: nearly every instruction reads or writes one. */
+static inline uint64_t emu_get_gpr(const struct guest_regs *regs, enum x86_gpr reg,
+                                   bool high_byte, unsigned size)
+{
+    uint64_t v = regs->gpr[reg];
+    if (high_byte)
+        v >>= EMU_HIGH_BYTE_SHIFT;
+    return v & arith_mask(size);
+}
+
+/*
+ * The x86 register-write rule (SDM vol. 1 3.4.1.1): a 32-bit result is
+ * zero-extended to 64 bits; an 8- or 16-bit one replaces only its own bits.
+ */
+static inline void emu_set_gpr(struct guest_regs *regs, enum x86_gpr reg, bool high_byte,
+                               unsigned size, uint64_t v)
+{
+    uint64_t *r = &regs->gpr[reg];
+
+    if (size == 4) {
+        *r = v & arith_mask(4);
+    } else if (size == 8) {
+        *r = v;
+    } else {
+        unsigned shift = high_byte ? EMU_HIGH_BYTE_SHIFT : 0;
+        uint64_t mask = arith_mask(size) << shift;
+        *r = (*r & ~mask) | ((v << shift) & mask);
+    }
+}
 
 /* Queues exception `vector` (with error code `error` when it has one:
  * #GP, #SS) and returns INSN_EMU_FAULT, or INSN_EMU_ERR_UNSUPPORTED without
@@ -67,6 +95,11 @@ int emu_prepare_linear(struct emu *e, uint64_t linear, unsigned size, bool write
                        enum x86_seg fault_seg, struct emu_span *span);
 int emu_span_read(struct emu *e, const struct emu_span *span, uint8_t *bytes);
 int emu_span_write(struct emu *e, const struct emu_span *span, const uint8_t *bytes);
+
+/* The same for an integer of size bytes (at most 8), little-endian: a
+ * naturally sized access in one page is one callback. */
+int emu_span_read_int(struct emu *e, const struct emu_span *span, unsigned size, uint64_t *v);
+int emu_span_write_int(struct emu *e, const struct emu_span *span, unsigned size, uint64_t v);
 
 /* Little-endian integers of size bytes in a byte buffer. */
 uint64_t emu_bytes_to_int(const uint8_t *bytes, unsigned size);

@@ -8,8 +8,9 @@
  */
 #include "guest/insn_emu.h"
 
-/* Bits 15:8 of RAX..RBX hold AH..BH (SDM vol. 1 3.4.1, figure 3-5). */
-#define HIGH_BYTE_SHIFT 8
+/* The steps of every access (see "Memory" below) are inlined wherever they
+ * are used, whatever the compiler's size heuristics would choose. */
+#define EMU_STEP        static inline __attribute__((always_inline))
 
 #define PAGE_SIZE_4K    4096u
 #define PAGE_OFFSET(a)  ((a) & (PAGE_SIZE_4K - 1))
@@ -30,36 +31,7 @@
  * 3.3.7.1); keel does not offer 5-level paging to guests. */
 #define CANONICAL_BITS  48
 
-/* ---- Registers ------------------------------------------------------------ */
-
-uint64_t emu_get_gpr(const struct guest_regs *regs, enum x86_gpr reg, bool high_byte,
-                     unsigned size)
-{
-    uint64_t v = regs->gpr[reg];
-    if (high_byte)
-        v >>= HIGH_BYTE_SHIFT;
-    return v & arith_mask(size);
-}
-
-/*
- * The x86 register-write rule (SDM vol. 1 3.4.1.1): a 32-bit result is
- * zero-extended to 64 bits; an 8- or 16-bit one replaces only its own bits.
- */
-void emu_set_gpr(struct guest_regs *regs, enum x86_gpr reg, bool high_byte, unsigned size,
-                 uint64_t v)
-{
-    uint64_t *r = &regs->gpr[reg];
-
-    if (size == 4) {
-        *r = v & arith_mask(4);
-    } else if (size == 8) {
-        *r = v;
-    } else {
-        unsigned shift = high_byte ? HIGH_BYTE_SHIFT : 0;
-        uint64_t mask = arith_mask(size) << shift;
-        *r = (*r & ~mask) | ((v << shift) & mask);
-    }
-}
+/* ---- Exceptions ------------------------------------------------------------ */
 
 int emu_raise(struct emu *e, uint8_t vector, bool has_error, uint32_t error)
 {
@@ -71,8 +43,17 @@ int emu_raise(struct emu *e, uint8_t vector, bool has_error, uint32_t error)
 
 /* ---- Memory ----------------------------------------------------------------- */
 
-uint64_t insn_mem_offset(const struct insn_mem *m, const struct guest_regs *regs,
-                         uint64_t next_rip)
+/*
+ * Every MMIO exit goes through the offset, the linear address, the
+ * translation and the access below.  Each step is an EMU_STEP function that
+ * the instruction emulations in this file inline, with its emu_*() twin for
+ * the other files (guest/insn_emu.h): so that a plain MOV is one function
+ * and a callback or two, and only what the common case does not need (the
+ * page walk, a split or odd-sized access) is a call of its own.
+ */
+
+EMU_STEP uint64_t mem_offset(const struct insn_mem *m, const struct guest_regs *regs,
+                             uint64_t next_rip)
 {
     uint64_t addr = (uint64_t)m->disp;
 
@@ -85,7 +66,13 @@ uint64_t insn_mem_offset(const struct insn_mem *m, const struct guest_regs *regs
     return addr & arith_mask(m->addr_size);
 }
 
-int emu_mem_offset(struct emu *e, const struct insn_mem *m, uint64_t *offset)
+uint64_t insn_mem_offset(const struct insn_mem *m, const struct guest_regs *regs,
+                         uint64_t next_rip)
+{
+    return mem_offset(m, regs, next_rip);
+}
+
+EMU_STEP int operand_offset(struct emu *e, const struct insn_mem *m, uint64_t *offset)
 {
     uint64_t next_rip = 0;
     if (m->rip_relative) {
@@ -93,11 +80,17 @@ int emu_mem_offset(struct emu *e, const struct insn_mem *m, uint64_t *offset)
             return INSN_EMU_ERR_UNSUPPORTED;
         next_rip = e->ops->get_rip(e->ctx) + e->in->length;
     }
-    *offset = insn_mem_offset(m, e->regs, next_rip);
+    *offset = mem_offset(m, e->regs, next_rip);
     return 0;
 }
 
-int emu_linear(struct emu *e, enum x86_seg seg, uint64_t offset, uint64_t *linear)
+int emu_mem_offset(struct emu *e, const struct insn_mem *m, uint64_t *offset)
+{
+    return operand_offset(e, m, offset);
+}
+
+EMU_STEP int linear_address(struct emu *e, enum x86_seg seg, uint64_t offset,
+                            uint64_t *linear)
 {
     /* 64-bit mode: CS, DS, ES and SS have base 0 (SDM vol. 3A 3.4.4). */
     bool flat = e->in->mode == CPU_MODE_64 && seg != SEG_FS && seg != SEG_GS;
@@ -114,24 +107,28 @@ int emu_linear(struct emu *e, enum x86_seg seg, uint64_t offset, uint64_t *linea
     return 0;
 }
 
+int emu_linear(struct emu *e, enum x86_seg seg, uint64_t offset, uint64_t *linear)
+{
+    return linear_address(e, seg, offset, linear);
+}
+
 bool emu_canonical(uint64_t a)
 {
     int64_t s = (int64_t)(a << (64 - CANONICAL_BITS)) >> (64 - CANONICAL_BITS);
     return (uint64_t)s == a;
 }
 
-int emu_prepare_linear(struct emu *e, uint64_t linear, unsigned size, bool write, bool exited,
-                       enum x86_seg fault_seg, struct emu_span *span)
+/* prepare_linear() for all but an exited access in one page: the page
+ * walk, a page at a time. */
+static __attribute__((noinline)) int prepare_by_walk(struct emu *e, uint64_t linear,
+                                                     unsigned size, bool write,
+                                                     enum x86_seg fault_seg,
+                                                     struct emu_span *span)
 {
     unsigned first = PAGE_SIZE_4K - (unsigned)PAGE_OFFSET(linear);
     if (first >= size) {
         span->nparts = 1;
         span->len[0] = size;
-        /* The access that exited passed the CPU's own checks. */
-        if (exited) {
-            span->gpa[0] = e->gpa;
-            return 0;
-        }
     } else {
         span->nparts = 2;
         span->len[0] = first;
@@ -151,14 +148,40 @@ int emu_prepare_linear(struct emu *e, uint64_t linear, unsigned size, bool write
     return 0;
 }
 
+EMU_STEP int prepare_linear(struct emu *e, uint64_t linear, unsigned size, bool write,
+                            bool exited, enum x86_seg fault_seg, struct emu_span *span)
+{
+    /* The access that exited passed the CPU's own checks and, lying in one
+     * page, is at the exit's gpa: no walk (nearly every MMIO exit). */
+    if (exited && PAGE_OFFSET(linear) + size <= PAGE_SIZE_4K) {
+        span->nparts = 1;
+        span->len[0] = size;
+        span->gpa[0] = e->gpa;
+        return 0;
+    }
+    return prepare_by_walk(e, linear, size, write, fault_seg, span);
+}
+
+int emu_prepare_linear(struct emu *e, uint64_t linear, unsigned size, bool write, bool exited,
+                       enum x86_seg fault_seg, struct emu_span *span)
+{
+    return prepare_linear(e, linear, size, write, exited, fault_seg, span);
+}
+
+EMU_STEP int prepare(struct emu *e, enum x86_seg seg, uint64_t offset, unsigned size,
+                     bool write, bool exited, struct emu_span *span)
+{
+    uint64_t linear;
+    int err = linear_address(e, seg, offset, &linear);
+    if (err)
+        return err;
+    return prepare_linear(e, linear, size, write, exited, seg, span);
+}
+
 int emu_prepare(struct emu *e, enum x86_seg seg, uint64_t offset, unsigned size, bool write,
                 bool exited, struct emu_span *span)
 {
-    uint64_t linear;
-    int err = emu_linear(e, seg, offset, &linear);
-    if (err)
-        return err;
-    return emu_prepare_linear(e, linear, size, write, exited, seg, span);
+    return prepare(e, seg, offset, size, write, exited, span);
 }
 
 uint64_t emu_bytes_to_int(const uint8_t *bytes, unsigned size)
@@ -230,29 +253,79 @@ int emu_span_write(struct emu *e, const struct emu_span *span, const uint8_t *by
     return access_span(e, span, true, copy);
 }
 
+/* An integer through a byte buffer: a span of two parts, or of a size a
+ * device cannot take in one access (3, 5, 6 or 7 bytes of a split). */
+static __attribute__((noinline)) int read_int_by_parts(struct emu *e,
+                                                       const struct emu_span *span,
+                                                       unsigned size, uint64_t *v)
+{
+    uint8_t bytes[EMU_MAX_BYTES];
+    int err = emu_span_read(e, span, bytes);
+    if (!err)
+        *v = emu_bytes_to_int(bytes, size);
+    return err;
+}
+
+static __attribute__((noinline)) int write_int_by_parts(struct emu *e,
+                                                        const struct emu_span *span,
+                                                        unsigned size, uint64_t v)
+{
+    uint8_t bytes[EMU_MAX_BYTES];
+    emu_int_to_bytes(v, size, bytes);
+    return emu_span_write(e, span, bytes);
+}
+
+/* A span of one part of a natural size (1, 2, 4 or 8 bytes) is one access of
+ * the device, the same access_part() would make: no byte buffer. */
+EMU_STEP bool single_access(const struct emu_span *span)
+{
+    unsigned len = span->len[0];
+    return span->nparts == 1 && (len == 1 || len == 2 || len == 4 || len == 8);
+}
+
+EMU_STEP int read_int(struct emu *e, const struct emu_span *span, unsigned size, uint64_t *v)
+{
+    if (!single_access(span))
+        return read_int_by_parts(e, span, size, v);
+    uint64_t x = 0;
+    if (e->ops->read(e->ctx, span->gpa[0], span->len[0], &x) != 0)
+        return INSN_EMU_ERR_ACCESS;
+    *v = x & arith_mask(size);
+    return 0;
+}
+
+EMU_STEP int write_int(struct emu *e, const struct emu_span *span, unsigned size, uint64_t v)
+{
+    if (!single_access(span))
+        return write_int_by_parts(e, span, size, v);
+    return e->ops->write(e->ctx, span->gpa[0], span->len[0], v & arith_mask(size)) != 0
+               ? INSN_EMU_ERR_ACCESS : 0;
+}
+
+int emu_span_read_int(struct emu *e, const struct emu_span *span, unsigned size, uint64_t *v)
+{
+    return read_int(e, span, size, v);
+}
+
+int emu_span_write_int(struct emu *e, const struct emu_span *span, unsigned size, uint64_t v)
+{
+    return write_int(e, span, size, v);
+}
+
 int emu_read_int(struct emu *e, enum x86_seg seg, uint64_t offset, unsigned size, bool exited,
                  uint64_t *v)
 {
     struct emu_span span;
-    uint8_t bytes[EMU_MAX_BYTES];
-    int err = emu_prepare(e, seg, offset, size, false, exited, &span);
-    if (!err)
-        err = emu_span_read(e, &span, bytes);
-    if (!err)
-        *v = emu_bytes_to_int(bytes, size);
-    return err;
+    int err = prepare(e, seg, offset, size, false, exited, &span);
+    return err ? err : read_int(e, &span, size, v);
 }
 
 int emu_write_int(struct emu *e, enum x86_seg seg, uint64_t offset, unsigned size, bool exited,
                   uint64_t v)
 {
     struct emu_span span;
-    uint8_t bytes[EMU_MAX_BYTES];
-    int err = emu_prepare(e, seg, offset, size, true, exited, &span);
-    if (err)
-        return err;
-    emu_int_to_bytes(v, size, bytes);
-    return emu_span_write(e, &span, bytes);
+    int err = prepare(e, seg, offset, size, true, exited, &span);
+    return err ? err : write_int(e, &span, size, v);
 }
 
 /* ---- The ModRM memory operand ---------------------------------------------- */
@@ -266,31 +339,26 @@ struct operand {
     struct emu_span span;
 };
 
-static int operand_read(struct emu *e, struct operand *o, unsigned size, bool rmw, uint64_t *v)
+static inline int operand_read(struct emu *e, struct operand *o, unsigned size, bool rmw,
+                               uint64_t *v)
 {
-    uint8_t bytes[EMU_MAX_BYTES];
-    int err = emu_prepare(e, e->in->mem.seg, o->offset, size, rmw, true, &o->span);
-    if (!err)
-        err = emu_span_read(e, &o->span, bytes);
-    if (!err)
-        *v = emu_bytes_to_int(bytes, size);
-    return err;
+    int err = prepare(e, e->in->mem.seg, o->offset, size, rmw, true, &o->span);
+    return err ? err : read_int(e, &o->span, size, v);
 }
 
-static int operand_write(struct emu *e, const struct operand *o, unsigned size, uint64_t v)
+static inline int operand_write(struct emu *e, const struct operand *o, unsigned size,
+                                uint64_t v)
 {
-    uint8_t bytes[EMU_MAX_BYTES];
-    emu_int_to_bytes(v, size, bytes);
-    return emu_span_write(e, &o->span, bytes);
+    return write_int(e, &o->span, size, v);
 }
 
-static int operand_at_mem(struct emu *e, struct operand *o)
+static inline int operand_at_mem(struct emu *e, struct operand *o)
 {
-    return emu_mem_offset(e, &e->in->mem, &o->offset);
+    return operand_offset(e, &e->in->mem, &o->offset);
 }
 
 /* The non-memory source operand: the immediate or the register. */
-static uint64_t reg_or_imm(const struct insn *in, const struct guest_regs *regs)
+EMU_STEP uint64_t reg_or_imm(const struct insn *in, const struct guest_regs *regs)
 {
     if (in->has_imm)
         return (uint64_t)in->imm & arith_mask(in->op_size);
@@ -302,22 +370,21 @@ static uint64_t reg_value(const struct emu *e)
     return emu_get_gpr(e->regs, e->in->reg, e->in->reg_high_byte, e->in->op_size);
 }
 
-static void set_reg(struct emu *e, unsigned size, uint64_t v)
+EMU_STEP void set_reg(struct emu *e, unsigned size, uint64_t v)
 {
     emu_set_gpr(e->regs, e->in->reg, e->in->reg_high_byte, size, v);
 }
 
-/* MOV to memory, SETcc and SMSW: a store of a value. */
-static int store(struct emu *e, uint64_t v)
+/* MOV to memory, SETcc and SMSW: a store of a value.  Inlined: MOV to
+ * memory is half of all MMIO exits. */
+EMU_STEP int store(struct emu *e, uint64_t v)
 {
-    struct operand o;
-    int err = operand_at_mem(e, &o);
-    if (err)
-        return err;
-    err = emu_prepare(e, e->in->mem.seg, o.offset, e->in->mem_size, true, true, &o.span);
-    if (err)
-        return err;
-    return operand_write(e, &o, e->in->mem_size, v);
+    struct emu_span span;
+    uint64_t offset;
+    int err = operand_offset(e, &e->in->mem, &offset);
+    if (!err)
+        err = prepare(e, e->in->mem.seg, offset, e->in->mem_size, true, true, &span);
+    return err ? err : write_int(e, &span, e->in->mem_size, v);
 }
 
 static int load_operand(struct emu *e, uint64_t *v)
@@ -329,16 +396,22 @@ static int load_operand(struct emu *e, uint64_t *v)
     return err;
 }
 
-/* MOV, MOVZX, MOVSX into a register. */
-static int emulate_load(struct emu *e)
+/* MOV, MOVZX, MOVSX into a register: the other half, inlined too. */
+EMU_STEP int emulate_load(struct emu *e)
 {
-    uint64_t v;
-    int err = load_operand(e, &v);
+    const struct insn *in = e->in;
+    struct emu_span span;
+    uint64_t offset, v;
+    int err = operand_offset(e, &in->mem, &offset);
+    if (!err)
+        err = prepare(e, in->mem.seg, offset, in->mem_size, false, true, &span);
+    if (!err)
+        err = read_int(e, &span, in->mem_size, &v);
     if (err)
         return err;
-    if (e->in->op == INSN_MOVSX)
-        v = arith_sign_extend(v, e->in->mem_size);
-    set_reg(e, e->in->op_size, v);
+    if (in->op == INSN_MOVSX)
+        v = arith_sign_extend(v, in->mem_size);
+    set_reg(e, in->op_size, v);
     return 0;
 }
 
@@ -659,9 +732,9 @@ static int emulate_vector_move(struct emu *e)
         return emu_raise(e, VECTOR_UD, false, 0);
     if (cr0 & CR0_TS)
         return emu_raise(e, VECTOR_NM, false, 0);
-    int err = emu_mem_offset(e, &in->mem, &offset);
+    int err = operand_offset(e, &in->mem, &offset);
     if (!err)
-        err = emu_linear(e, in->mem.seg, offset, &linear);
+        err = linear_address(e, in->mem.seg, offset, &linear);
     if (err)
         return err;
     if (in->vec_aligned && (linear & (in->mem_size - 1u)))
@@ -671,7 +744,7 @@ static int emulate_vector_move(struct emu *e)
      * and loads into them, clearing the rest (SDM vol. 2B "MOVSS", "MOVSD":
      * DEST[127:32] or DEST[127:64] <- 0). */
     bool store_op = in->op == INSN_VEC_STORE;
-    err = emu_prepare(e, in->mem.seg, offset, in->mem_size, store_op, true, &span);
+    err = prepare(e, in->mem.seg, offset, in->mem_size, store_op, true, &span);
     if (err)
         return err;
     if (store_op) {
@@ -830,15 +903,10 @@ static bool insn_well_formed(const struct insn *in)
     return !in->has_mem || mem_operand_valid(&in->mem);
 }
 
+/* The instructions with a ModRM memory operand, but the moves. */
 static int emulate_modrm(struct emu *e)
 {
     switch (e->in->op) {
-    case INSN_MOV_TO_MEM:
-        return store(e, reg_or_imm(e->in, e->regs));
-    case INSN_MOV_FROM_MEM:
-    case INSN_MOVZX:
-    case INSN_MOVSX:
-        return emulate_load(e);
     case INSN_ALU:
     case INSN_CMP:
     case INSN_TEST:
@@ -887,6 +955,42 @@ static int emulate_modrm(struct emu *e)
     }
 }
 
+/* Everything but the moves, a call away from insn_emulate_mmio() so that
+ * the moves' path does not pay for their registers and stack. */
+static __attribute__((noinline)) int emulate_other(const struct insn *in,
+                                                   struct guest_regs *regs, uint64_t *rflags,
+                                                   uint64_t gpa, const struct mmio_ops *ops,
+                                                   void *ctx)
+{
+    struct emu emu = { in, regs, rflags, gpa, ops, ctx }, *e = &emu;
+
+    switch (in->op) {
+    case INSN_MOVS:
+    case INSN_CMPS:
+    case INSN_STOS:
+    case INSN_LODS:
+    case INSN_SCAS:
+        return emu_string(e);
+    case INSN_PUSH:
+    case INSN_POP:
+    case INSN_RET:
+    case INSN_LEAVE:
+    case INSN_ENTER:
+    case INSN_JMP_NEAR:
+    case INSN_CALL_NEAR:
+        return emu_stack(e);
+    case INSN_MOV_FROM_SREG:
+    case INSN_MOV_TO_SREG:
+        return emu_mov_sreg(e);
+    case INSN_JMP_FAR:
+    case INSN_CALL_FAR:
+    case INSN_RET_FAR:
+        return emu_far_branch(e);
+    default:
+        return emulate_modrm(e);
+    }
+}
+
 int insn_emulate_mmio(const struct insn *in, struct guest_regs *regs, uint64_t *rflags,
                       uint64_t gpa, const struct mmio_ops *ops, void *ctx)
 {
@@ -895,28 +999,13 @@ int insn_emulate_mmio(const struct insn *in, struct guest_regs *regs, uint64_t *
     if (!insn_well_formed(in))
         return INSN_EMU_ERR_UNSUPPORTED;
     switch (in->op) {
-    case INSN_MOVS:
-    case INSN_CMPS:
-    case INSN_STOS:
-    case INSN_LODS:
-    case INSN_SCAS:
-        return emu_string(&e);
-    case INSN_PUSH:
-    case INSN_POP:
-    case INSN_RET:
-    case INSN_LEAVE:
-    case INSN_ENTER:
-    case INSN_JMP_NEAR:
-    case INSN_CALL_NEAR:
-        return emu_stack(&e);
-    case INSN_MOV_FROM_SREG:
-    case INSN_MOV_TO_SREG:
-        return emu_mov_sreg(&e);
-    case INSN_JMP_FAR:
-    case INSN_CALL_FAR:
-    case INSN_RET_FAR:
-        return emu_far_branch(&e);
+    case INSN_MOV_TO_MEM:
+        return store(&e, reg_or_imm(in, regs));
+    case INSN_MOV_FROM_MEM:
+    case INSN_MOVZX:
+    case INSN_MOVSX:
+        return emulate_load(&e);
     default:
-        return emulate_modrm(&e);
+        return emulate_other(in, regs, rflags, gpa, ops, ctx);
     }
 }

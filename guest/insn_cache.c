@@ -115,8 +115,9 @@ static int way_with_key(const struct insn_cache_set *set, const struct insn_cach
 
 /* Runs on every MMIO exit: the ways are walked by pointer, and the first
  * with the key decides (insn_cache_insert() keeps keys unique in a set). */
-const struct insn *insn_cache_lookup(const struct insn_cache *c, const struct insn_cache_key *key,
-                                     const struct insn_cache_ram *ram)
+const struct insn_cache_entry *insn_cache_lookup(const struct insn_cache *c,
+                                                 const struct insn_cache_key *key,
+                                                 const struct insn_cache_ram *ram)
 {
     const struct insn_cache_set *set = &c->set[set_index(key)];
     for (const struct insn_cache_entry *e = set->way; e < set->way + INSN_CACHE_WAYS; e++) {
@@ -126,7 +127,7 @@ const struct insn *insn_cache_lookup(const struct insn_cache *c, const struct in
          * RIP still leads. */
         if (!walk_still_holds(&e->walk, ram) || !bytes_still_hold(e, ram))
             return NULL;
-        return &e->insn;
+        return e;
     }
     return NULL;
 }
@@ -145,7 +146,7 @@ static bool walk_storable(const struct insn_cache_key *key, const struct insn_ca
 }
 
 bool insn_cache_insert(struct insn_cache *c, const struct insn_cache_key *key, uint64_t gpa,
-                       const uint8_t *bytes, const struct insn *in,
+                       const uint8_t *bytes, const struct insn *in, uint32_t traits,
                        const struct insn_cache_walk *walk)
 {
     if (in->length == 0 || in->length > INSN_MAX_LENGTH ||
@@ -165,6 +166,7 @@ bool insn_cache_insert(struct insn_cache *c, const struct insn_cache_key *key, u
     e->gpa = gpa;
     memcpy(e->bytes, bytes, in->length);
     e->insn = *in;
+    e->traits = traits;
     if (walk) {
         e->walk = *walk;
     } else {

@@ -59,8 +59,8 @@
 #include "mm/pt_format.h"
 
 /*
- * 2^INSN_CACHE_SET_BITS sets of INSN_CACHE_WAYS entries, 256 bytes each
- * (8 KiB a vCPU).  Two ways, so that two instructions a driver runs in
+ * 2^INSN_CACHE_SET_BITS sets of INSN_CACHE_WAYS entries, 512 bytes each
+ * (16 KiB a vCPU).  Two ways, so that two instructions a driver runs in
  * turn keep each other's entries even when they hash to one set; a third
  * replaces the older of the two.
  */
@@ -102,13 +102,16 @@ struct insn_cache_walk {
 };
 
 /* Aligned to a power of two, so that an entry's address is a shift away
- * on the MMIO exit path. */
+ * on the MMIO exit path.  traits: bits the caller worked out from insn when
+ * it inserted it (guest/mmio.c: which registers in the VMCS the instruction
+ * uses), kept so that a hit need not work them out again. */
 struct insn_cache_entry {
     bool valid;
     struct insn_cache_key key;
     uint64_t gpa;                       /* of the instruction's first byte */
     uint8_t bytes[INSN_MAX_LENGTH];     /* insn.length of them */
     struct insn insn;
+    uint32_t traits;
     struct insn_cache_walk walk;
 } __attribute__((aligned(256)));
 
@@ -136,21 +139,23 @@ struct insn_cache_ram {
 void insn_cache_clear(struct insn_cache *c);
 
 /*
- * The decoded instruction for key if c has one whose translation and bytes
- * still hold (see the top of this file): each remembered paging-structure
- * entry and then the instruction's bytes are read from ram and compared
- * (an entry or a byte outside ram is a miss).
+ * The entry for key if c has one whose translation and bytes still hold
+ * (see the top of this file): each remembered paging-structure entry and
+ * then the instruction's bytes are read from ram and compared (an entry or
+ * a byte outside ram is a miss); its insn and traits are the caller's.
  * NULL otherwise (nothing is changed: a stale entry stays until replaced).
  * The pointer is into c and valid until the next insn_cache_insert().
  */
-const struct insn *insn_cache_lookup(const struct insn_cache *c, const struct insn_cache_key *key,
-                                     const struct insn_cache_ram *ram);
+const struct insn_cache_entry *insn_cache_lookup(const struct insn_cache *c,
+                                                 const struct insn_cache_key *key,
+                                                 const struct insn_cache_ram *ram);
 
 /*
  * Remembers that the instruction at key, whose first byte is at
  * guest-physical gpa, is in->length bytes long, bytes[0..in->length), and
- * decodes to *in, its address having been translated by walk (NULL or
- * nr_entries 0 only with paging off, i.e. key->paging == 0 and key->cr3 == 0).
+ * decodes to *in (with the caller's traits for it), its address having
+ * been translated by walk (NULL or nr_entries 0 only with paging off, i.e.
+ * key->paging == 0 and key->cr3 == 0).
  * It replaces the entry with the same key if there is one (a stale one),
  * else the older entry of its set.  Returns false and stores nothing
  * for what cannot be cached: an instruction crossing a page boundary, a
@@ -158,7 +163,7 @@ const struct insn *insn_cache_lookup(const struct insn_cache *c, const struct in
  * paging key without a walk.
  */
 bool insn_cache_insert(struct insn_cache *c, const struct insn_cache_key *key, uint64_t gpa,
-                       const uint8_t *bytes, const struct insn *in,
+                       const uint8_t *bytes, const struct insn *in, uint32_t traits,
                        const struct insn_cache_walk *walk);
 
 #endif

@@ -870,9 +870,7 @@ static bool valid_shift_op(enum shift_op op)
            op == SHIFT_SHL || op == SHIFT_SHR || op == SHIFT_SAR;
 }
 
-/* A struct insn insn_decode() could have produced: guards the array indexes
- * and the shifts here against a hand-made or corrupted one. */
-static bool insn_well_formed(const struct insn *in)
+bool insn_well_formed(const struct insn *in)
 {
     bool vec = in->op == INSN_VEC_LOAD || in->op == INSN_VEC_STORE;
     if (vec ? (in->op_size != 8 && in->op_size != 16) ||
@@ -955,8 +953,8 @@ static int emulate_modrm(struct emu *e)
     }
 }
 
-/* Everything but the moves, a call away from insn_emulate_mmio() so that
- * the moves' path does not pay for their registers and stack. */
+/* Everything but the moves, a call away from insn_emulate_well_formed() so
+ * that the moves' path does not pay for their registers and stack. */
 static __attribute__((noinline)) int emulate_other(const struct insn *in,
                                                    struct guest_regs *regs, uint64_t *rflags,
                                                    uint64_t gpa, const struct mmio_ops *ops,
@@ -991,13 +989,11 @@ static __attribute__((noinline)) int emulate_other(const struct insn *in,
     }
 }
 
-int insn_emulate_mmio(const struct insn *in, struct guest_regs *regs, uint64_t *rflags,
-                      uint64_t gpa, const struct mmio_ops *ops, void *ctx)
+int insn_emulate_well_formed(const struct insn *in, struct guest_regs *regs, uint64_t *rflags,
+                             uint64_t gpa, const struct mmio_ops *ops, void *ctx)
 {
     struct emu e = { in, regs, rflags, gpa, ops, ctx };
 
-    if (!insn_well_formed(in))
-        return INSN_EMU_ERR_UNSUPPORTED;
     switch (in->op) {
     case INSN_MOV_TO_MEM:
         return store(&e, reg_or_imm(in, regs));
@@ -1008,4 +1004,12 @@ int insn_emulate_mmio(const struct insn *in, struct guest_regs *regs, uint64_t *
     default:
         return emulate_other(in, regs, rflags, gpa, ops, ctx);
     }
+}
+
+int insn_emulate_mmio(const struct insn *in, struct guest_regs *regs, uint64_t *rflags,
+                      uint64_t gpa, const struct mmio_ops *ops, void *ctx)
+{
+    if (!insn_well_formed(in))
+        return INSN_EMU_ERR_UNSUPPORTED;
+    return insn_emulate_well_formed(in, regs, rflags, gpa, ops, ctx);
 }

@@ -129,10 +129,30 @@ enum insn_emulate_result {
  *
  * Segment limits and the alignment check (AC) are not checked: the access
  * that exited passed the CPU's own checks.  Returns an enum
- * insn_emulate_result.
+ * insn_emulate_result; INSN_EMU_ERR_UNSUPPORTED, touching nothing, for an
+ * in that is not insn_well_formed().
  */
 int insn_emulate_mmio(const struct insn *in, struct guest_regs *regs, uint64_t *rflags,
                       uint64_t gpa, const struct mmio_ops *ops, void *ctx);
+
+/*
+ * Whether in is a struct insn insn_decode() could have produced (sizes,
+ * register and segment numbers, the ALU, bit and shift operations, the mode
+ * in range; an operation that is none of enum insn_op is refused when
+ * performed): what
+ * guards the emulator's array indexes and shifts against a hand-made or
+ * corrupted one.  Every successful insn_decode() result is.
+ */
+bool insn_well_formed(const struct insn *in);
+
+/*
+ * insn_emulate_mmio() without the insn_well_formed() check, for a caller
+ * that made it once for an instruction it keeps: guest/mmio.c checks each
+ * decode before its cache holds it, instead of on every exit.  in must be
+ * well formed.
+ */
+int insn_emulate_well_formed(const struct insn *in, struct guest_regs *regs, uint64_t *rflags,
+                             uint64_t gpa, const struct mmio_ops *ops, void *ctx);
 
 /*
  * The offset of a memory operand (as insn_decode() filled it in) within its

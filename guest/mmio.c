@@ -363,12 +363,31 @@ static void report_undecodable(struct vcpu *v, const uint8_t *bytes, size_t len,
 }
 
 /*
+ * What perform() needs to know of an instruction before it runs: which of
+ * the registers that live in the VMCS under VT-x (RSP, RFLAGS) to fetch.
+ * Worked out once per decode and kept in the cache entry's traits.
+ */
+enum mmio_insn_trait {
+    MMIO_USES_RSP = 1u << 0,
+    MMIO_USES_RFLAGS = 1u << 1,
+};
+
+static uint32_t insn_traits(const struct insn *in)
+{
+    return (insn_uses_rsp(in) ? MMIO_USES_RSP : 0) |
+           (insn_uses_rflags(in) ? MMIO_USES_RFLAGS : 0);
+}
+
+/*
  * The slow path: fetch, decode, and remember the result in the cache.
  * Returns false when the instruction cannot be emulated; the guest then has
- * the #UD, #GP or #PF it would get, or the VM is stopped.
+ * the #UD, #GP or #PF it would get, or the VM is stopped.  The instruction
+ * is checked with insn_well_formed() here, once, so that every exit can
+ * perform it (the cached one included) without the check.
  */
-static bool decode_at_rip(struct vcpu *v, struct insn_cache *cache,
-                          const struct insn_cache_key *key, struct insn *in)
+static __attribute__((noinline)) bool decode_at_rip(struct vcpu *v, struct insn_cache *cache,
+                                                    const struct insn_cache_key *key,
+                                                    struct insn *in, uint32_t *traits)
 {
     struct fetched_insn f;
     bool faulted;
@@ -387,46 +406,60 @@ static bool decode_at_rip(struct vcpu *v, struct insn_cache *cache,
         report_undecodable(v, f.bytes, f.len, err);
         return false;
     }
+    if (!insn_well_formed(in)) {
+        /* A decoder bug, not the guest's fault. */
+        vm_stop(v->vm, VM_STOP_UNHANDLED, 0,
+                "the MMIO instruction at RIP %lx decoded to what the emulator refuses",
+                vcpu_rip(v));
+        return false;
+    }
+    *traits = insn_traits(in);
     if (f.cacheable)
-        insn_cache_insert(cache, key, f.gpa, f.bytes, in, key->paging ? &f.walk : NULL);
+        insn_cache_insert(cache, key, f.gpa, f.bytes, in, *traits,
+                          key->paging ? &f.walk : NULL);
     return true;
 }
 
 /* ---- Performing it ------------------------------------------------------------ */
 
-/*
- * Carries out in against region at gpa.  RSP and RFLAGS live in the VMCS
- * under VT-x, so each is fetched only when the instruction uses it
- * (insn_emulate.h) and written back only when it changed; RIP moves on when
- * the instruction is complete (a branch has set it already).
- */
-static bool perform(struct vcpu *v, const struct mmio_region *region, uint64_t gpa,
-                    const struct insn *in)
+/* An instruction that faulted (the exception is queued, nothing changed)
+ * or could not be performed: the VM stops, saying why. */
+static __attribute__((noinline)) bool not_performed(struct vcpu *v, uint64_t gpa, int res)
 {
-    struct mmio_ctx ctx = { v, region };
-    bool uses_rsp = insn_uses_rsp(in);
-    uint64_t rflags = insn_uses_rflags(in) ? vcpu_rflags(v) : 0;
-    uint64_t rflags_before = rflags, rsp_before = 0;
-
-    if (uses_rsp)
-        rsp_before = v->regs.gpr[GPR_RSP] = vcpu_gpr(v, GPR_RSP);
-    int res = insn_emulate_mmio(in, &v->regs, &rflags, gpa, &mmio_ops, &ctx);
-    if (res == INSN_EMU_FAULT)
-        return false;           /* the exception is queued; nothing changed */
     if (res == INSN_EMU_ERR_UNSUPPORTED) {
         /* Decoded, but asking for what the emulator leaves out: a far
          * transfer through a gate or TSS, or to another privilege level. */
         vm_stop(v->vm, VM_STOP_UNHANDLED, 0,
                 "cannot emulate the MMIO instruction at RIP %lx (a gate, a task switch or a "
                 "privilege change)", vcpu_rip(v));
-        return false;
-    }
-    if (res == INSN_EMU_ERR_ACCESS) {
+    } else if (res == INSN_EMU_ERR_ACCESS) {
         if (v->vm->state != VM_STATE_STOPPED && !v->pending_event.valid)
             vm_stop(v->vm, VM_STOP_BAD_ACCESS, 0,
                     "MMIO access at guest-physical %lx failed (RIP %lx)", gpa, vcpu_rip(v));
-        return false;
     }
+    return false;
+}
+
+/*
+ * Carries out in, a well-formed instruction with the given traits, against
+ * region at gpa.  RSP and RFLAGS live in the VMCS under VT-x, so each is
+ * fetched only when the instruction uses it (insn_emulate.h) and written
+ * back only when it changed; RIP moves on when the instruction is complete
+ * (a branch has set it already).
+ */
+static bool perform(struct vcpu *v, const struct mmio_region *region, uint64_t gpa,
+                    const struct insn *in, uint32_t traits)
+{
+    struct mmio_ctx ctx = { v, region };
+    bool uses_rsp = traits & MMIO_USES_RSP;
+    uint64_t rflags = (traits & MMIO_USES_RFLAGS) ? vcpu_rflags(v) : 0;
+    uint64_t rflags_before = rflags, rsp_before = 0;
+
+    if (uses_rsp)
+        rsp_before = v->regs.gpr[GPR_RSP] = vcpu_gpr(v, GPR_RSP);
+    int res = insn_emulate_well_formed(in, &v->regs, &rflags, gpa, &mmio_ops, &ctx);
+    if (res == INSN_EMU_FAULT || res < 0)
+        return not_performed(v, gpa, res);
     if (uses_rsp && v->regs.gpr[GPR_RSP] != rsp_before)
         vcpu_set_gpr(v, GPR_RSP, v->regs.gpr[GPR_RSP]);
     if (rflags != rflags_before)
@@ -448,12 +481,17 @@ bool mmio_emulate(struct vcpu *v, const struct mmio_region *region, uint64_t gpa
     instruction_key(v, &key);
 
     const struct insn_cache_ram ram = { v->vm->ram, v->vm->ram_size };
-    const struct insn *in = insn_cache_lookup(cache, &key, &ram);
+    const struct insn_cache_entry *hit = insn_cache_lookup(cache, &key, &ram);
+    const struct insn *in;
     struct insn decoded;
-    if (!in) {
-        if (!decode_at_rip(v, cache, &key, &decoded))
+    uint32_t traits;
+    if (hit) {
+        in = &hit->insn;
+        traits = hit->traits;
+    } else {
+        if (!decode_at_rip(v, cache, &key, &decoded, &traits))
             return false;
         in = &decoded;
     }
-    return perform(v, region, gpa, in);
+    return perform(v, region, gpa, in, traits);
 }

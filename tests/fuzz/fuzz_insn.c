@@ -10,7 +10,9 @@
  * are bus contents; the CPL and IA32_EFER.LMA come from the seed), the
  * exceptions, branches and segment loads recorded.  The target checks:
  * - insn_decode() reads no byte past the input and returns a length between
- *   1 and 15 that is at most the input;
+ *   1 and 15 that is at most the input, and an instruction that
+ *   insn_well_formed() accepts (keel's MMIO path checks that once per
+ *   decode and then emulates without the check);
  * - the emulator returns one of the enum insn_emulate_result values, and
  *   raises an exception exactly when it says INSN_EMU_FAULT, branches
  *   exactly when it says INSN_EMU_BRANCH;
@@ -208,6 +210,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (err)
         return 0;
     check(in.length >= 1 && in.length <= len, "length");
+    check(insn_well_formed(&in), "decoded instructions are well formed");
 
     machine.raised = machine.branched = false;
     machine.segment_loads = 0;

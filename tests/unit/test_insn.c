@@ -3814,8 +3814,10 @@ TEST(emulate_rejects_malformed_insn)
     struct insn in;
 
     CHECK_EQ_I(insn_decode(BYTES(0x01, 0x03), M64, &in), 0);
+    CHECK(insn_well_formed(&in));
     struct insn bad = in;
     bad.op_size = 3;
+    CHECK(!insn_well_formed(&bad));
     CHECK_EQ_I(insn_emulate_mmio(&bad, &regs, &rflags, BUS_BASE, &bus_ops, &bus),
                INSN_EMU_ERR_UNSUPPORTED);
     bad = in;

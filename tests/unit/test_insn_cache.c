@@ -58,9 +58,11 @@ static struct insn place(uint64_t gpa, const uint8_t *bytes, size_t len)
     return in;
 }
 
-static const void *lookup(const struct insn_cache_key *key)
+/* The instruction of the entry a lookup finds, or NULL. */
+static const struct insn *lookup(const struct insn_cache_key *key)
 {
-    return insn_cache_lookup(&cache, key, &guest_ram);
+    const struct insn_cache_entry *e = insn_cache_lookup(&cache, key, &guest_ram);
+    return e ? &e->insn : NULL;
 }
 
 /* mov dword ptr [eax], 0x11223344 */
@@ -94,7 +96,7 @@ TEST(hit_returns_the_decoded_instruction)
     reset();
     struct insn in = place(CODE_GPA, mov_imm, sizeof(mov_imm));
     struct insn_cache_key key = flat_key(CODE_GPA);
-    CHECK(insn_cache_insert(&cache, &key, CODE_GPA, mov_imm, &in, NULL));
+    CHECK(insn_cache_insert(&cache, &key, CODE_GPA, mov_imm, &in, 0, NULL));
     const struct insn *got = lookup(&key);
     CHECK(got != NULL);
     if (got) {
@@ -107,13 +109,32 @@ TEST(hit_returns_the_decoded_instruction)
     }
 }
 
+/* The caller's traits come back with the instruction, and a refreshed entry
+ * takes the new ones. */
+TEST(hit_returns_the_traits)
+{
+    reset();
+    struct insn in = place(CODE_GPA, mov_imm, sizeof(mov_imm));
+    struct insn_cache_key key = flat_key(CODE_GPA);
+    CHECK(insn_cache_insert(&cache, &key, CODE_GPA, mov_imm, &in, 0x5a, NULL));
+    const struct insn_cache_entry *got = insn_cache_lookup(&cache, &key, &guest_ram);
+    CHECK(got != NULL);
+    if (got) {
+        CHECK_EQ_U(got->traits, 0x5a);
+        CHECK(got->insn.op == INSN_MOV_TO_MEM);
+    }
+    CHECK(insn_cache_insert(&cache, &key, CODE_GPA, mov_imm, &in, 3, NULL));
+    got = insn_cache_lookup(&cache, &key, &guest_ram);
+    CHECK(got != NULL && got->traits == 3);
+}
+
 /* Self-modifying code: a changed immediate must not reuse the old decode. */
 TEST(patched_bytes_miss_and_restored_bytes_hit)
 {
     reset();
     struct insn in = place(CODE_GPA, mov_imm, sizeof(mov_imm));
     struct insn_cache_key key = flat_key(CODE_GPA);
-    CHECK(insn_cache_insert(&cache, &key, CODE_GPA, mov_imm, &in, NULL));
+    CHECK(insn_cache_insert(&cache, &key, CODE_GPA, mov_imm, &in, 0, NULL));
     ram[CODE_GPA + 5] = 0x99;
     CHECK(lookup(&key) == NULL);
     ram[CODE_GPA + 5] = mov_imm[5];
@@ -125,7 +146,7 @@ TEST(bytes_after_the_instruction_do_not_matter)
     reset();
     struct insn in = place(CODE_GPA, mov_load, sizeof(mov_load));
     struct insn_cache_key key = flat_key(CODE_GPA);
-    CHECK(insn_cache_insert(&cache, &key, CODE_GPA, mov_load, &in, NULL));
+    CHECK(insn_cache_insert(&cache, &key, CODE_GPA, mov_load, &in, 0, NULL));
     ram[CODE_GPA + sizeof(mov_load)] = 0xcc;
     ram[CODE_GPA - 1] = 0xcc;
     CHECK(lookup(&key) != NULL);
@@ -145,7 +166,7 @@ TEST(a_change_to_any_byte_of_any_length_misses)
             /* A hand-made decode result: only its length matters here. */
             struct insn in = { .length = (uint8_t)len, .op = INSN_MOV_TO_MEM };
             struct insn_cache_key key = flat_key(CODE_GPA);
-            CHECK(insn_cache_insert(&cache, &key, CODE_GPA, bytes, &in, NULL));
+            CHECK(insn_cache_insert(&cache, &key, CODE_GPA, bytes, &in, 0, NULL));
             CHECK(lookup(&key) != NULL);
             ram[CODE_GPA + pos] ^= 0x80;
             if (lookup(&key) != NULL)
@@ -170,7 +191,7 @@ TEST(every_key_field_matters)
     reset();
     struct insn in = place(CODE_GPA, mov_load, sizeof(mov_load));
     struct insn_cache_key key = flat_key(CODE_GPA);
-    CHECK(insn_cache_insert(&cache, &key, CODE_GPA, mov_load, &in, NULL));
+    CHECK(insn_cache_insert(&cache, &key, CODE_GPA, mov_load, &in, 0, NULL));
     CHECK(lookup(&key) != NULL);
 
     struct insn_cache_key other = key;
@@ -199,7 +220,7 @@ TEST(paged_hit_needs_every_walk_entry_unchanged)
     struct insn_cache_walk walk = two_level_walk();
     struct insn in = place(CODE_GPA, mov_imm, sizeof(mov_imm));
     struct insn_cache_key key = paged_key(CODE_LINEAR);
-    CHECK(insn_cache_insert(&cache, &key, CODE_GPA, mov_imm, &in, &walk));
+    CHECK(insn_cache_insert(&cache, &key, CODE_GPA, mov_imm, &in, 0, &walk));
     CHECK(lookup(&key) != NULL);
 
     /* The PTE now maps another frame, and the old frame still holds the
@@ -227,7 +248,7 @@ TEST(walk_entries_compare_at_their_own_size)
     struct insn_cache_walk walk = two_level_walk();
     struct insn in = place(CODE_GPA, mov_load, sizeof(mov_load));
     struct insn_cache_key key = paged_key(CODE_LINEAR);
-    CHECK(insn_cache_insert(&cache, &key, CODE_GPA, mov_load, &in, &walk));
+    CHECK(insn_cache_insert(&cache, &key, CODE_GPA, mov_load, &in, 0, &walk));
     /* The next 32-bit entry in the table is none of this walk's business. */
     ram[PTE_GPA + 4] = 0x67;
     CHECK(lookup(&key) != NULL);
@@ -241,7 +262,7 @@ TEST(walk_entries_compare_at_their_own_size)
                                    .entry_addr = { PDE_GPA, PTE_GPA },
                                    .entry = { PDE_VALUE, PTE_VALUE } };
     in = place(CODE_GPA, mov_load, sizeof(mov_load));
-    CHECK(insn_cache_insert(&cache, &key, CODE_GPA, mov_load, &in, &pae));
+    CHECK(insn_cache_insert(&cache, &key, CODE_GPA, mov_load, &in, 0, &pae));
     CHECK(lookup(&key) != NULL);
     ram[PTE_GPA + 7] = 0x80;    /* XD */
     CHECK(lookup(&key) == NULL);
@@ -254,13 +275,13 @@ TEST(entries_or_bytes_outside_ram_miss)
     struct insn in = place(CODE_GPA, mov_load, sizeof(mov_load));
     struct insn_cache_key key = paged_key(CODE_LINEAR);
     walk.entry_addr[0] = RAM_SIZE;
-    CHECK(insn_cache_insert(&cache, &key, CODE_GPA, mov_load, &in, &walk));
+    CHECK(insn_cache_insert(&cache, &key, CODE_GPA, mov_load, &in, 0, &walk));
     CHECK(lookup(&key) == NULL);
 
     reset();
     in = place(CODE_GPA, mov_load, sizeof(mov_load));
     key = flat_key(RAM_SIZE + CODE_GPA);
-    CHECK(insn_cache_insert(&cache, &key, RAM_SIZE + CODE_GPA, mov_load, &in, NULL));
+    CHECK(insn_cache_insert(&cache, &key, RAM_SIZE + CODE_GPA, mov_load, &in, 0, NULL));
     CHECK(lookup(&key) == NULL);
 }
 
@@ -271,7 +292,7 @@ TEST(instruction_at_the_end_of_ram_hits)
     uint64_t gpa = RAM_SIZE - sizeof(mov_imm);
     struct insn in = place(gpa, mov_imm, sizeof(mov_imm));
     struct insn_cache_key key = flat_key(gpa);
-    CHECK(insn_cache_insert(&cache, &key, gpa, mov_imm, &in, NULL));
+    CHECK(insn_cache_insert(&cache, &key, gpa, mov_imm, &in, 0, NULL));
     memset(ram + RAM_SIZE, 0xcc, GUARD_SIZE);
     CHECK(lookup(&key) != NULL);
 
@@ -284,8 +305,8 @@ TEST(instruction_at_the_end_of_ram_hits)
         uint64_t at = gpa + shift;
         in = place(at, mov_imm, sizeof(mov_imm));
         key = flat_key(at);
-        CHECK(insn_cache_insert(&cache, &key, at, mov_imm, &in, NULL));
-        const struct insn *got = insn_cache_lookup(&cache, &key, &short_ram);
+        CHECK(insn_cache_insert(&cache, &key, at, mov_imm, &in, 0, NULL));
+        const struct insn_cache_entry *got = insn_cache_lookup(&cache, &key, &short_ram);
         CHECK(shift == 0 ? got != NULL : got == NULL);
     }
 }
@@ -296,13 +317,13 @@ TEST(page_crossing_instructions_are_not_cached)
     uint64_t last_fit = 2 * INSN_CACHE_PAGE_SIZE - sizeof(mov_imm);
     struct insn in = place(last_fit, mov_imm, sizeof(mov_imm));
     struct insn_cache_key key = flat_key(last_fit);
-    CHECK(insn_cache_insert(&cache, &key, last_fit, mov_imm, &in, NULL));
+    CHECK(insn_cache_insert(&cache, &key, last_fit, mov_imm, &in, 0, NULL));
     CHECK(lookup(&key) != NULL);
 
     uint64_t crossing = last_fit + 1;
     in = place(crossing, mov_imm, sizeof(mov_imm));
     key = flat_key(crossing);
-    CHECK(!insn_cache_insert(&cache, &key, crossing, mov_imm, &in, NULL));
+    CHECK(!insn_cache_insert(&cache, &key, crossing, mov_imm, &in, 0, NULL));
     CHECK(lookup(&key) == NULL);
 }
 
@@ -312,28 +333,28 @@ TEST(insert_refuses_what_it_cannot_check)
     struct insn in = place(CODE_GPA, mov_load, sizeof(mov_load));
     struct insn_cache_key key = paged_key(CODE_LINEAR);
     /* Paging on but no walk to check. */
-    CHECK(!insn_cache_insert(&cache, &key, CODE_GPA, mov_load, &in, NULL));
+    CHECK(!insn_cache_insert(&cache, &key, CODE_GPA, mov_load, &in, 0, NULL));
     struct insn_cache_walk none = { 0 };
-    CHECK(!insn_cache_insert(&cache, &key, CODE_GPA, mov_load, &in, &none));
+    CHECK(!insn_cache_insert(&cache, &key, CODE_GPA, mov_load, &in, 0, &none));
     CHECK(lookup(&key) == NULL);
 
     struct insn_cache_walk walk = two_level_walk();
     struct insn_cache_walk too_deep = walk;
     too_deep.nr_entries = PT_MAX_LEVELS + 1;
-    CHECK(!insn_cache_insert(&cache, &key, CODE_GPA, mov_load, &in, &too_deep));
+    CHECK(!insn_cache_insert(&cache, &key, CODE_GPA, mov_load, &in, 0, &too_deep));
     struct insn_cache_walk odd_size = walk;
     odd_size.entry_size = 2;
-    CHECK(!insn_cache_insert(&cache, &key, CODE_GPA, mov_load, &in, &odd_size));
+    CHECK(!insn_cache_insert(&cache, &key, CODE_GPA, mov_load, &in, 0, &odd_size));
 
     struct insn empty = in;
     empty.length = 0;
-    CHECK(!insn_cache_insert(&cache, &key, CODE_GPA, mov_load, &empty, &walk));
+    CHECK(!insn_cache_insert(&cache, &key, CODE_GPA, mov_load, &empty, 0, &walk));
     struct insn too_long = in;
     too_long.length = INSN_MAX_LENGTH + 1;
-    CHECK(!insn_cache_insert(&cache, &key, CODE_GPA, mov_load, &too_long, &walk));
+    CHECK(!insn_cache_insert(&cache, &key, CODE_GPA, mov_load, &too_long, 0, &walk));
     CHECK(lookup(&key) == NULL);
 
-    CHECK(insn_cache_insert(&cache, &key, CODE_GPA, mov_load, &in, &walk));
+    CHECK(insn_cache_insert(&cache, &key, CODE_GPA, mov_load, &in, 0, &walk));
     CHECK(lookup(&key) != NULL);
 }
 
@@ -362,7 +383,7 @@ static void insert_mov_imm_at(uint64_t gpa, unsigned i)
     bytes[2] = (uint8_t)i;
     struct insn in = place(gpa, bytes, sizeof(bytes));
     struct insn_cache_key key = flat_key(gpa);
-    CHECK(insn_cache_insert(&cache, &key, gpa, bytes, &in, NULL));
+    CHECK(insn_cache_insert(&cache, &key, gpa, bytes, &in, 0, NULL));
 }
 
 static const struct insn *lookup_at(uint64_t gpa)
@@ -420,7 +441,7 @@ TEST(neighbouring_instructions_do_not_evict_each_other)
         uint64_t gpa = CODE_GPA + i * sizeof(mov_load);
         memcpy(ram + gpa, mov_load, sizeof(mov_load));
         struct insn_cache_key key = flat_key(gpa);
-        CHECK(insn_cache_insert(&cache, &key, gpa, mov_load, &in, NULL));
+        CHECK(insn_cache_insert(&cache, &key, gpa, mov_load, &in, 0, NULL));
     }
     for (unsigned i = 0; i < NEIGHBOURS; i++) {
         struct insn_cache_key key = flat_key(CODE_GPA + i * sizeof(mov_load));
@@ -434,7 +455,7 @@ TEST(clear_empties_the_cache)
     reset();
     struct insn in = place(CODE_GPA, mov_load, sizeof(mov_load));
     struct insn_cache_key key = flat_key(CODE_GPA);
-    CHECK(insn_cache_insert(&cache, &key, CODE_GPA, mov_load, &in, NULL));
+    CHECK(insn_cache_insert(&cache, &key, CODE_GPA, mov_load, &in, 0, NULL));
     CHECK(lookup(&key) != NULL);
     insn_cache_clear(&cache);
     CHECK(lookup(&key) == NULL);

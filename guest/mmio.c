@@ -66,33 +66,44 @@ struct mmio_ctx {
     const struct mmio_region *region;   /* the one the exit was for, or NULL */
 };
 
-/* The exit's own region when gpa is in it (nearly always: only MOVS
- * reaches elsewhere), else whatever region holds gpa. */
-static const struct mmio_region *region_at(const struct mmio_ctx *c, uint64_t gpa)
+/* gpa lies in region r. */
+static bool in_region(const struct mmio_region *r, uint64_t gpa)
 {
-    const struct mmio_region *r = c->region;
-    if (r && gpa >= r->gpa && gpa - r->gpa < r->size)
-        return r;
-    return vm_find_mmio(c->v->vm, gpa);
+    return gpa >= r->gpa && gpa - r->gpa < r->size;
 }
 
+/* The accesses outside the exit's own region (only MOVS, CMPS, the stack
+ * instructions and page-split operands reach there): whatever region holds
+ * gpa, else guest RAM. */
+static __attribute__((noinline)) int access_elsewhere(const struct mmio_ctx *c, uint64_t gpa,
+                                                      unsigned size, bool write, uint64_t *val)
+{
+    const struct mmio_region *r = vm_find_mmio(c->v->vm, gpa);
+    if (r)
+        return r->handler(c->v->vm, r->dev, gpa - r->gpa, size, write, val);
+    if (write)
+        return vm_ram_write(c->v->vm, gpa, val, size) ? 0 : -1;
+    return vm_ram_read(c->v->vm, gpa, val, size) ? 0 : -1;
+}
+
+/* The exit's own region is tried first: nearly every access is in it. */
 static int mmio_read(void *ctx, uint64_t gpa, unsigned size, uint64_t *val)
 {
     const struct mmio_ctx *c = ctx;
-    const struct mmio_region *r = region_at(c, gpa);
+    const struct mmio_region *r = c->region;
     *val = 0;
-    if (r)
+    if (r && in_region(r, gpa))
         return r->handler(c->v->vm, r->dev, gpa - r->gpa, size, false, val);
-    return vm_ram_read(c->v->vm, gpa, val, size) ? 0 : -1;
+    return access_elsewhere(c, gpa, size, false, val);
 }
 
 static int mmio_write(void *ctx, uint64_t gpa, unsigned size, uint64_t val)
 {
     const struct mmio_ctx *c = ctx;
-    const struct mmio_region *r = region_at(c, gpa);
-    if (r)
+    const struct mmio_region *r = c->region;
+    if (r && in_region(r, gpa))
         return r->handler(c->v->vm, r->dev, gpa - r->gpa, size, true, &val);
-    return vm_ram_write(c->v->vm, gpa, &val, size) ? 0 : -1;
+    return access_elsewhere(c, gpa, size, true, &val);
 }
 
 static uint64_t addr_size_mask(unsigned size)

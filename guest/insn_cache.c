@@ -76,16 +76,27 @@ static const uint8_t *ram_at(const struct insn_cache_ram *ram, uint64_t gpa, siz
     return ram->base + gpa;
 }
 
-/* Each paging-structure entry the walk read still holds what it held. */
+/*
+ * Each paging-structure entry the walk read still holds what it held.  One
+ * loop per entry size, each entry checked against the last address where
+ * one fits in RAM: the loop runs on every MMIO exit with paging on, for up
+ * to four entries.
+ */
 static bool walk_still_holds(const struct insn_cache_walk *w, const struct insn_cache_ram *ram)
 {
-    for (unsigned i = 0; i < w->nr_entries; i++) {
-        const uint8_t *p = ram_at(ram, w->entry_addr[i], w->entry_size);
-        if (!p)
-            return false;
-        uint64_t now = w->entry_size == sizeof(uint64_t) ? load64(p) : load32(p);
-        if (now != w->entry[i])
-            return false;
+    if (w->nr_entries == 0)
+        return true;
+    if (ram->size < w->entry_size)
+        return false;
+    uint64_t last = ram->size - w->entry_size;
+    if (w->entry_size == sizeof(uint64_t)) {
+        for (unsigned i = 0; i < w->nr_entries; i++)
+            if (w->entry_addr[i] > last || load64(ram->base + w->entry_addr[i]) != w->entry[i])
+                return false;
+    } else {
+        for (unsigned i = 0; i < w->nr_entries; i++)
+            if (w->entry_addr[i] > last || load32(ram->base + w->entry_addr[i]) != w->entry[i])
+                return false;
     }
     return true;
 }

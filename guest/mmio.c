@@ -40,18 +40,19 @@
  * (CR4.PAE, CR4.PSE, EFER.LMA), whether the XD bit exists (EFER.NXE), SMEP,
  * and whether the fetch is a user-mode one.  CR0.WP, SMAP and RFLAGS.AC
  * govern data accesses only; the 1 GiB-page capability and MAXPHYADDR do
- * not change while a vCPU lives.  FETCH_WALK_PAGING makes the word nonzero
- * whenever paging is on.
+ * not change while a vCPU lives.  The CR4 and EFER bits keep their own
+ * positions (no two share one: a mask and an OR on every MMIO exit, no
+ * tests), a user-mode fetch is bit 31, and FETCH_WALK_PAGING (bit 0, none
+ * of the others) makes the word nonzero whenever paging is on.
  */
-enum fetch_walk_control {
-    FETCH_WALK_PAGING = 1u << 0,
-    FETCH_WALK_PAE = 1u << 1,
-    FETCH_WALK_PSE = 1u << 2,
-    FETCH_WALK_LMA = 1u << 3,
-    FETCH_WALK_NXE = 1u << 4,
-    FETCH_WALK_SMEP = 1u << 5,
-    FETCH_WALK_USER = 1u << 6,
-};
+#define FETCH_WALK_PAGING   (1u << 0)
+#define FETCH_WALK_USER     (1u << 31)
+#define FETCH_WALK_CR4      (CR4_PSE | CR4_PAE | CR4_SMEP)
+#define FETCH_WALK_EFER     (EFER_LMA | EFER_NXE)
+_Static_assert((FETCH_WALK_CR4 & FETCH_WALK_EFER) == 0 &&
+               ((FETCH_WALK_CR4 | FETCH_WALK_EFER) &
+                (FETCH_WALK_PAGING | FETCH_WALK_USER | ~UINT64_C(0xffffffff))) == 0,
+               "the walk's controls have a bit each in insn_cache_key.paging");
 
 /* Paging-structure entries are 8 bytes with PAE or 4-level paging, 4 with
  * 32-bit paging (SDM vol. 3A 4.3, 4.4, 4.5). */
@@ -229,21 +230,9 @@ static enum cpu_mode decode_mode(enum vcpu_mode mode)
 
 static uint32_t fetch_walk_controls(struct vcpu *v)
 {
-    uint64_t cr4 = vcpu_cr4(v), efer = vcpu_efer(v);
-    uint32_t controls = FETCH_WALK_PAGING;
-    if (cr4 & CR4_PAE)
-        controls |= FETCH_WALK_PAE;
-    if (cr4 & CR4_PSE)
-        controls |= FETCH_WALK_PSE;
-    if (cr4 & CR4_SMEP)
-        controls |= FETCH_WALK_SMEP;
-    if (efer & EFER_LMA)
-        controls |= FETCH_WALK_LMA;
-    if (efer & EFER_NXE)
-        controls |= FETCH_WALK_NXE;
-    if (vcpu_cpl(v) == CPL_USER)
-        controls |= FETCH_WALK_USER;
-    return controls;
+    return FETCH_WALK_PAGING | (uint32_t)(vcpu_cr4(v) & FETCH_WALK_CR4) |
+           (uint32_t)(vcpu_efer(v) & FETCH_WALK_EFER) |
+           (vcpu_cpl(v) == CPL_USER ? FETCH_WALK_USER : 0);
 }
 
 /* The linear address of CS:RIP (RIP cut to the code segment's size outside
@@ -301,7 +290,7 @@ static bool translate_first_byte(struct vcpu *v, const struct insn_cache_key *ke
     }
     f->gpa = res.phys;
     f->walk.nr_entries = res.nr_entries;
-    f->walk.entry_size = (key->paging & FETCH_WALK_PAE) ? ENTRY_SIZE_PAE : ENTRY_SIZE_32BIT;
+    f->walk.entry_size = (key->paging & CR4_PAE) ? ENTRY_SIZE_PAE : ENTRY_SIZE_32BIT;
     for (unsigned i = 0; i < res.nr_entries && i < PT_MAX_LEVELS; i++) {
         f->walk.entry_addr[i] = res.entry_addr[i];
         f->walk.entry[i] = res.entry[i];

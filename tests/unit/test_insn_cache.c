@@ -285,6 +285,29 @@ TEST(entries_or_bytes_outside_ram_miss)
     CHECK(lookup(&key) == NULL);
 }
 
+/* A walk entry that ends at the last byte of RAM is read; one that starts
+ * a byte further ends outside RAM and is a miss, for either entry size
+ * (RAM a few bytes short of a page, so the further one lies in the guard). */
+TEST(walk_entries_at_the_end_of_ram)
+{
+    const struct insn_cache_ram short_ram = { ram, RAM_SIZE - 6 };
+    for (unsigned size = 4; size <= 8; size += 4) {
+        reset();
+        uint64_t at = short_ram.size - size, value = 0x3023;
+        memcpy(ram + at, &value, size);
+        struct insn in = place(CODE_GPA, mov_load, sizeof(mov_load));
+        struct insn_cache_key key = paged_key(CODE_LINEAR);
+        struct insn_cache_walk walk = { .nr_entries = 1, .entry_size = size,
+                                        .entry_addr = { at }, .entry = { value } };
+        CHECK(insn_cache_insert(&cache, &key, CODE_GPA, mov_load, &in, 0, &walk));
+        CHECK(insn_cache_lookup(&cache, &key, &short_ram) != NULL);
+        memcpy(ram + at + 1, &value, size);
+        walk.entry_addr[0] = at + 1;
+        CHECK(insn_cache_insert(&cache, &key, CODE_GPA, mov_load, &in, 0, &walk));
+        CHECK(insn_cache_lookup(&cache, &key, &short_ram) == NULL);
+    }
+}
+
 /* The last bytes of RAM: the comparison needs nothing past them. */
 TEST(instruction_at_the_end_of_ram_hits)
 {

@@ -422,8 +422,8 @@ static __attribute__((noinline)) bool decode_at_rip(struct vcpu *v, struct insn_
 
 /* ---- Performing it ------------------------------------------------------------ */
 
-/* An instruction that faulted (the exception is queued, nothing changed)
- * or could not be performed: the VM stops, saying why. */
+/* An instruction that faulted (its exception is queued, nothing changed)
+ * or that could not be performed (the VM stops, saying why): RIP stays. */
 static __attribute__((noinline)) bool not_performed(struct vcpu *v, uint64_t gpa, int res)
 {
     if (res == INSN_EMU_ERR_UNSUPPORTED) {

@@ -96,16 +96,12 @@ int emu_prepare_linear(struct emu *e, uint64_t linear, unsigned size, bool write
 int emu_span_read(struct emu *e, const struct emu_span *span, uint8_t *bytes);
 int emu_span_write(struct emu *e, const struct emu_span *span, const uint8_t *bytes);
 
-/* The same for an integer of size bytes (at most 8), little-endian: a
- * naturally sized access in one page is one callback. */
-int emu_span_read_int(struct emu *e, const struct emu_span *span, unsigned size, uint64_t *v);
-int emu_span_write_int(struct emu *e, const struct emu_span *span, unsigned size, uint64_t v);
-
 /* Little-endian integers of size bytes in a byte buffer. */
 uint64_t emu_bytes_to_int(const uint8_t *bytes, unsigned size);
 void emu_int_to_bytes(uint64_t v, unsigned size, uint8_t *bytes);
 
-/* The same for whole integer operands: prepare, then read or write. */
+/* The same for whole integer operands: prepare, then read or write (a
+ * naturally sized one in one page is a single callback, no byte buffer). */
 int emu_read_int(struct emu *e, enum x86_seg seg, uint64_t offset, unsigned size, bool exited,
                  uint64_t *v);
 int emu_write_int(struct emu *e, enum x86_seg seg, uint64_t offset, unsigned size, bool exited,

@@ -253,8 +253,8 @@ int emu_span_write(struct emu *e, const struct emu_span *span, const uint8_t *by
     return access_span(e, span, true, copy);
 }
 
-/* An integer through a byte buffer: a span of two parts, or of a size a
- * device cannot take in one access (3, 5, 6 or 7 bytes of a split). */
+/* An integer through a byte buffer: an operand split at a page boundary,
+ * whose parts access_part() cuts into naturally sized accesses. */
 static __attribute__((noinline)) int read_int_by_parts(struct emu *e,
                                                        const struct emu_span *span,
                                                        unsigned size, uint64_t *v)
@@ -300,16 +300,6 @@ EMU_STEP int write_int(struct emu *e, const struct emu_span *span, unsigned size
         return write_int_by_parts(e, span, size, v);
     return e->ops->write(e->ctx, span->gpa[0], span->len[0], v & arith_mask(size)) != 0
                ? INSN_EMU_ERR_ACCESS : 0;
-}
-
-int emu_span_read_int(struct emu *e, const struct emu_span *span, unsigned size, uint64_t *v)
-{
-    return read_int(e, span, size, v);
-}
-
-int emu_span_write_int(struct emu *e, const struct emu_span *span, unsigned size, uint64_t v)
-{
-    return write_int(e, span, size, v);
 }
 
 int emu_read_int(struct emu *e, enum x86_seg seg, uint64_t offset, unsigned size, bool exited,

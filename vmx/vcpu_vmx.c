@@ -46,6 +46,24 @@ _Static_assert(offsetof(struct guest_regs, gpr[GPR_R15]) == 120, "vmx/entry.asm 
 
 static struct vcpu *current_vcpu;
 
+/* IA32_TSC_AUX exists where CPUID.80000001H:EDX.RDTSCP[27] or
+ * CPUID.(EAX=7,ECX=0):ECX.RDPID[22] says so (SDM vol. 4, table 2-2);
+ * elsewhere RDMSR/WRMSR of it would #GP in keel itself. */
+#define CPUID_80000001_EDX_RDTSCP (1u << 27)
+#define CPUID_7_ECX_RDPID         (1u << 22)
+
+static bool host_has_tsc_aux(void)
+{
+    static int known = -1;
+    if (known < 0) {
+        bool rdtscp = cpuid(0x80000000u, 0).eax >= 0x80000001u &&
+                      (cpuid(0x80000001u, 0).edx & CPUID_80000001_EDX_RDTSCP);
+        bool rdpid = cpuid(0, 0).eax >= 7 && (cpuid(7, 0).ecx & CPUID_7_ECX_RDPID);
+        known = rdtscp || rdpid;
+    }
+    return known;
+}
+
 static void save_unswitched_state(struct guest_unswitched_state *m)
 {
     m->star = rdmsr(MSR_IA32_STAR);
@@ -53,7 +71,8 @@ static void save_unswitched_state(struct guest_unswitched_state *m)
     m->cstar = rdmsr(MSR_IA32_CSTAR);
     m->fmask = rdmsr(MSR_IA32_FMASK);
     m->kernel_gs_base = rdmsr(MSR_IA32_KERNEL_GS_BASE);
-    m->tsc_aux = rdmsr(MSR_IA32_TSC_AUX);
+    if (host_has_tsc_aux())
+        m->tsc_aux = rdmsr(MSR_IA32_TSC_AUX);
     m->cr2 = read_cr2();
     m->dr0 = read_dr0();
     m->dr1 = read_dr1();
@@ -69,7 +88,8 @@ static void load_unswitched_state(const struct guest_unswitched_state *m)
     wrmsr(MSR_IA32_CSTAR, m->cstar);
     wrmsr(MSR_IA32_FMASK, m->fmask);
     wrmsr(MSR_IA32_KERNEL_GS_BASE, m->kernel_gs_base);
-    wrmsr(MSR_IA32_TSC_AUX, m->tsc_aux);
+    if (host_has_tsc_aux())
+        wrmsr(MSR_IA32_TSC_AUX, m->tsc_aux);
     write_cr2(m->cr2);
     write_dr0(m->dr0);
     write_dr1(m->dr1);

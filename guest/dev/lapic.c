@@ -224,6 +224,18 @@ static int highest_vector(const uint32_t *reg)
     return -1;
 }
 
+/* A copy of the registers elsewhere (lapic.h, "copies of the registers")
+ * refreshes what these counters say changed. */
+static void vectors_changed(struct lapic *a)
+{
+    a->vector_changes++;
+}
+
+static void registers_changed(struct lapic *a)
+{
+    a->register_changes++;
+}
+
 /* PPR (SDM 11.8.3.1): TPR when its class is at least that of the highest
  * in-service vector, else that vector's class with bits 3:0 clear. */
 static uint8_t processor_priority(const struct lapic *a)
@@ -278,6 +290,7 @@ static bool accept_fixed(struct lapic *a, unsigned vector, bool level_triggered)
         set_vector(a->tmr, vector);
     else
         clear_vector(a->tmr, vector);
+    vectors_changed(a);
     return true;
 }
 
@@ -297,6 +310,7 @@ static void end_of_interrupt(struct lapic *a)
     if (vector < 0)
         return;
     clear_vector(a->isr, (unsigned)vector);
+    vectors_changed(a);
     if (vector_is_set(a->tmr, (unsigned)vector) && a->ops.eoi_broadcast)
         a->ops.eoi_broadcast(a->ops.ctx, (uint8_t)vector);
 }
@@ -674,6 +688,7 @@ static uint32_t register_value(const struct lapic *a, unsigned offset, uint64_t 
  * x2APIC ICR does not come here (x2apic_write_icr()). */
 static void write_register(struct lapic *a, unsigned offset, uint32_t value, uint64_t now_ns)
 {
+    registers_changed(a);
     int lvt = lvt_at(offset);
     if (lvt >= 0) {
         write_lvt(a, (enum lvt_index)lvt, value);
@@ -726,6 +741,8 @@ static void write_register(struct lapic *a, unsigned offset, uint32_t value, uin
 /* Puts every register in its power-up state (SDM 11.4.7.1). */
 static void reset_registers(struct lapic *a)
 {
+    registers_changed(a);
+    vectors_changed(a);
     a->xapic_id = (a->config.apic_id & XAPIC_ID_BITS) << XAPIC_ID_SHIFT;
     *a->tpr = 0;
     a->ldr = 0;
@@ -773,6 +790,7 @@ static enum lapic_status x2apic_write_icr(struct lapic *a, uint64_t value)
 {
     if (value & X2APIC_ICR_RESERVED)
         return LAPIC_GP;
+    registers_changed(a);
     a->icr_low = (uint32_t)value & ~ICR_DELIVERY_STATUS;
     a->icr_destination = (uint32_t)(value >> X2APIC_ICR_DESTINATION_SHIFT);
     send_ipi(a, a->icr_low, a->icr_destination);
@@ -866,6 +884,7 @@ void lapic_move_tpr(struct lapic *a, uint8_t *home)
 
 void lapic_enter_virtual_wire_mode(struct lapic *a)
 {
+    registers_changed(a);
     write_svr(a, a->svr | SVR_APIC_SOFTWARE_ENABLE);
     a->lvt[LVT_LINT0] = (uint32_t)DELIVERY_EXTINT << LVT_DELIVERY_MODE_SHIFT;
     a->lvt[LVT_LINT1] = (uint32_t)DELIVERY_NMI << LVT_DELIVERY_MODE_SHIFT;
@@ -981,6 +1000,7 @@ enum lapic_status lapic_write_apic_base(struct lapic *a, uint64_t value)
     if (!mode_transition_allowed(from, to))
         return LAPIC_GP;
     a->apic_base = (value & ~IA32_APIC_BASE_BSP) | (a->apic_base & IA32_APIC_BASE_BSP);
+    registers_changed(a);       /* ID, LDR and ICR read differently in x2APIC mode */
     if (from != to && to == APIC_MODE_DISABLED)
         reset_registers(a);
     else if (from != to && to == APIC_MODE_X2APIC)
@@ -996,6 +1016,7 @@ uint8_t lapic_read_cr8(const struct lapic *a)
 void lapic_write_cr8(struct lapic *a, uint64_t cr8)
 {
     *a->tpr = (uint8_t)((cr8 & CR8_TPR_BITS) << CR8_TPR_SHIFT);
+    registers_changed(a);
 }
 
 bool lapic_accept(struct lapic *a, uint8_t vector, bool level_triggered)
@@ -1031,6 +1052,7 @@ bool lapic_ack(struct lapic *a, uint8_t vector)
         return false;
     clear_vector(a->irr, vector);
     set_vector(a->isr, vector);
+    vectors_changed(a);
     return true;
 }
 
@@ -1066,4 +1088,79 @@ uint64_t lapic_next_event(const struct lapic *a, uint64_t now_ns, uint64_t tsc)
         return LAPIC_NO_EVENT;
     uint64_t expiry = countdown_expiry_ns(a);
     return expiry < now_ns ? now_ns : expiry;
+}
+
+/* ---- copies of the registers ---- */
+
+bool lapic_x2apic_mode(const struct lapic *a)
+{
+    return x2apic_mode(a);
+}
+
+int lapic_highest_in_service(const struct lapic *a)
+{
+    return highest_vector(a->isr);
+}
+
+static uint32_t *page_slot(uint32_t *page, unsigned offset)
+{
+    return &page[offset / REG_WIDTH];
+}
+
+void lapic_page_vectors(const struct lapic *a, uint32_t *page)
+{
+    for (unsigned i = 0; i < NR_VECTOR_REGS; i++) {
+        *page_slot(page, LAPIC_ISR + i * REG_STRIDE) = a->isr[i];
+        *page_slot(page, LAPIC_TMR + i * REG_STRIDE) = a->tmr[i];
+        *page_slot(page, LAPIC_IRR + i * REG_STRIDE) = a->irr[i];
+    }
+}
+
+/* The registers lapic_page_registers() writes: every readable one but the
+ * vector registers (lapic_page_vectors()) and the current count, which
+ * moves with time. */
+static const uint16_t page_register_offsets[] = {
+    LAPIC_ID, LAPIC_VERSION, LAPIC_TPR, LAPIC_PPR, LAPIC_EOI, LAPIC_LDR, LAPIC_DFR, LAPIC_SVR,
+    LAPIC_ESR, LAPIC_LVT_CMCI, LAPIC_ICR_LOW, LAPIC_ICR_HIGH, LAPIC_LVT_TIMER,
+    LAPIC_LVT_THERMAL, LAPIC_LVT_PMC, LAPIC_LVT_LINT0, LAPIC_LVT_LINT1, LAPIC_LVT_ERROR,
+    LAPIC_INITIAL_COUNT, LAPIC_DIVIDE_CONFIG,
+};
+
+void lapic_page_registers(const struct lapic *a, uint32_t *page)
+{
+    const unsigned nr = sizeof(page_register_offsets) / sizeof(page_register_offsets[0]);
+    for (unsigned i = 0; i < nr; i++)
+        *page_slot(page, page_register_offsets[i]) =
+            register_value(a, page_register_offsets[i], 0);
+    /* x2APIC mode has one 64-bit ICR whose bits 63:32 are the destination
+     * and no DFR or ICR high (SDM 11.12.1.2, 11.12.9). */
+    bool x2apic = x2apic_mode(a);
+    *page_slot(page, LAPIC_ICR_LOW + REG_WIDTH) = x2apic ? a->icr_destination : 0;
+    if (x2apic) {
+        *page_slot(page, LAPIC_ICR_HIGH) = 0;
+        *page_slot(page, LAPIC_DFR) = 0;
+    }
+}
+
+void lapic_take_vectors(struct lapic *a, const uint32_t *page)
+{
+    bool tmr_changed = false;
+    for (unsigned i = 0; i < NR_VECTOR_REGS; i++) {
+        uint32_t irr = page[(LAPIC_IRR + i * REG_STRIDE) / REG_WIDTH];
+        uint32_t self_ipis = irr & ~a->irr[i];
+        if (a->tmr[i] & self_ipis) {
+            a->tmr[i] &= ~self_ipis;
+            tmr_changed = true;
+        }
+        a->irr[i] = irr;
+        a->isr[i] = page[(LAPIC_ISR + i * REG_STRIDE) / REG_WIDTH];
+    }
+    if (tmr_changed)
+        vectors_changed(a);
+}
+
+void lapic_virtual_eoi(struct lapic *a, uint8_t vector)
+{
+    if (vector_is_set(a->tmr, vector) && a->ops.eoi_broadcast)
+        a->ops.eoi_broadcast(a->ops.ctx, vector);
 }

@@ -1320,3 +1320,176 @@ TEST(null_ops_are_allowed)
     CHECK_EQ_U(a.ipis_dropped, 1);
     CHECK_EQ_U(a.isr[3], 0);
 }
+
+/* ------------------------------------------------------------------------ */
+/* Copies of the registers (a virtual-APIC page)                            */
+
+static uint32_t page_at(const uint32_t *page, unsigned offset)
+{
+    return page[offset / 4];
+}
+
+TEST(register_page_matches_the_reads)
+{
+    static struct bench b;
+    static uint32_t page[LAPIC_PAGE_WORDS];
+    bench_init(&b);
+    software_enable(&b);
+    wr(&b, TPR, 0x35);
+    wr(&b, LDR, 0x03000000);
+    wr(&b, DFR, 0x0fffffff);
+    wr(&b, ICR_HI, 0x07000000);
+    wr(&b, ICR_LO, 0x000040f1);             /* fixed 0xf1 to ID 7: dropped */
+    wr(&b, LVTT, 0x20032);
+    wr(&b, LVTERR, 0x33);
+    wr(&b, TMICT, 1000);
+    wr(&b, TDCR, 0xb);
+    for (unsigned i = 0; i < LAPIC_PAGE_WORDS; i++)
+        page[i] = 0xa5a5a5a5u;
+    lapic_page_registers(&b.a, page);
+    static const unsigned offsets[] = {
+        ID, VER, TPR, PPR, LDR, DFR, SVR, ESR, LVTCMCI, ICR_LO, ICR_HI, LVTT, LVTTHERM, LVTPC,
+        LVTLINT0, LVTLINT1, LVTERR, TMICT, TDCR,
+    };
+    for (size_t i = 0; i < sizeof(offsets) / sizeof(offsets[0]); i++)
+        CHECK_EQ_U(page_at(page, offsets[i]), rd(&b, offsets[i]));
+    CHECK_EQ_U(page_at(page, EOI), 0);
+    CHECK_EQ_U(page_at(page, ICR_LO + 4), 0);
+    /* Nothing else is touched: the vector registers and the current count
+     * are not this function's. */
+    CHECK_EQ_U(page_at(page, IRR), 0xa5a5a5a5u);
+    CHECK_EQ_U(page_at(page, TMCCT), 0xa5a5a5a5u);
+    CHECK_EQ_U(page_at(page, ID + 4), 0xa5a5a5a5u);
+}
+
+TEST(register_page_in_x2apic_mode)
+{
+    static struct bench b;
+    static uint32_t page[LAPIC_PAGE_WORDS];
+    struct lapic_config config = {
+        .apic_id = 0x23, .bsp = true, .x2apic = true, .tsc_khz = GUEST_TSC_KHZ,
+    };
+    bench_init_with(&b, &config);
+    enter_x2apic(&b);
+    CHECK(lapic_x2apic_mode(&b.a));
+    CHECK_EQ_I(msr_wr(&b, X2(ICR_LO), UINT64_C(0x0000001700000000) | 0x4030), LAPIC_OK);
+    lapic_page_registers(&b.a, page);
+    CHECK_EQ_U(page_at(page, ID), 0x23);                     /* the x2APIC ID */
+    CHECK_EQ_U(page_at(page, LDR), (0x2u << 16) | (1u << 3));  /* cluster 2, member 3 */
+    CHECK_EQ_U(page_at(page, ICR_LO), 0x4030);
+    CHECK_EQ_U(page_at(page, ICR_LO + 4), 0x17);             /* destination: ICR[63:32] */
+    CHECK_EQ_U(page_at(page, ICR_HI), 0);
+    CHECK_EQ_U(page_at(page, DFR), 0);
+    CHECK_EQ_U((uint64_t)page_at(page, ICR_LO + 4) << 32 | page_at(page, ICR_LO),
+               x2rd(&b, X2(ICR_LO)));
+}
+
+TEST(vector_page_and_change_counters)
+{
+    static struct bench b;
+    static uint32_t page[LAPIC_PAGE_WORDS];
+    bench_init(&b);
+    software_enable(&b);
+    uint32_t vectors = b.a.vector_changes, registers = b.a.register_changes;
+    CHECK(lapic_accept(&b.a, 0x41, true));
+    CHECK(lapic_accept(&b.a, 0x92, false));
+    CHECK(b.a.vector_changes != vectors);
+    CHECK_EQ_U(b.a.register_changes, registers);
+    CHECK_EQ_I(take_interrupt(&b), 0x92);
+    lapic_page_vectors(&b.a, page);
+    CHECK_EQ_U(page_at(page, IRR + 0x20), 1u << 1);        /* 0x41: IRR word 2 */
+    CHECK_EQ_U(page_at(page, TMR + 0x20), 1u << 1);        /* level-triggered */
+    CHECK_EQ_U(page_at(page, ISR + 0x40), 1u << 18);       /* 0x92: ISR word 4 */
+    CHECK_EQ_I(lapic_highest_in_service(&b.a), 0x92);
+    vectors = b.a.vector_changes;
+    /* Reads change nothing; writes of registers count as register changes. */
+    (void)rd(&b, PPR);
+    (void)rd(&b, TMCCT);
+    CHECK_EQ_U(b.a.vector_changes, vectors);
+    CHECK_EQ_U(b.a.register_changes, registers);
+    wr(&b, TPR, 0x10);
+    CHECK(b.a.register_changes != registers);
+    registers = b.a.register_changes;
+    lapic_write_cr8(&b.a, 2);
+    CHECK(b.a.register_changes != registers);
+    wr(&b, EOI, 0);
+    CHECK(b.a.vector_changes != vectors);
+    CHECK_EQ_I(lapic_highest_in_service(&b.a), -1);
+    /* A timer expiry puts its vector in IRR: a vector change. */
+    wr(&b, LVTT, 0x51);
+    wr(&b, TMICT, 10);
+    vectors = b.a.vector_changes;
+    advance(&b, 1000);
+    CHECK(irr_has(&b, 0x51));
+    CHECK(b.a.vector_changes != vectors);
+}
+
+/* What VT-x's virtual-interrupt delivery does to VIRR and VISR while the
+ * guest runs (SDM vol. 3C 29.2.2, 29.1.3, 29.1.4), done to a page by hand. */
+static void page_set(uint32_t *page, unsigned base, unsigned vector, bool on)
+{
+    uint32_t *word = &page[(base + vector / 32 * 0x10) / 4];
+    *word = on ? *word | 1u << (vector % 32) : *word & ~(1u << (vector % 32));
+}
+
+TEST(take_vectors_follows_deliveries_eois_and_self_ipis)
+{
+    static struct bench b;
+    static uint32_t page[LAPIC_PAGE_WORDS];
+    bench_init(&b);
+    software_enable(&b);
+    CHECK(lapic_accept(&b.a, 0x61, true));          /* level, from an I/O APIC */
+    CHECK(lapic_accept(&b.a, 0x40, false));
+    CHECK(lapic_accept(&b.a, 0x38, true));
+    lapic_page_vectors(&b.a, page);
+    /* The CPU delivers 0x61 and 0x40, the guest EOIs 0x61 (the bitmap
+     * makes that exit later), and self-IPIs 0x38, which was level. */
+    page_set(page, IRR, 0x61, false);
+    page_set(page, ISR, 0x61, true);
+    page_set(page, IRR, 0x40, false);
+    page_set(page, ISR, 0x40, true);
+    page_set(page, ISR, 0x61, false);
+    page_set(page, IRR, 0x38, false);               /* delivered... */
+    page_set(page, ISR, 0x38, true);
+    page_set(page, ISR, 0x38, false);               /* ...EOId... */
+    page_set(page, IRR, 0x38, true);                /* ...and self-IPIed again */
+    page_set(page, IRR, 0x22, true);                /* a new self-IPI */
+    uint32_t vectors = b.a.vector_changes;
+    lapic_take_vectors(&b.a, page);
+    CHECK(!irr_has(&b, 0x61) && !isr_has(&b, 0x61));
+    CHECK(!irr_has(&b, 0x40) && isr_has(&b, 0x40));
+    CHECK(irr_has(&b, 0x38) && irr_has(&b, 0x22));
+    CHECK_EQ_U(b.neois, 0);                         /* lapic_virtual_eoi() broadcasts */
+    /* 0x38 was in IRR before: its TMR bit stays (the model cannot tell a
+     * self-IPI from the interrupt it already had). 0x22 is edge. */
+    CHECK(b.a.tmr[1] & (1u << (0x38 - 32)));
+    CHECK_EQ_U(b.a.tmr[1] & (1u << (0x22 - 32)), 0);
+    CHECK_EQ_U(b.a.vector_changes, vectors);        /* the page has all of it already */
+    /* A self-IPI of a vector whose TMR bit was set clears it, which the
+     * page must be told: a change. */
+    CHECK(lapic_accept(&b.a, 0x70, true));
+    CHECK_EQ_I(take_interrupt(&b), 0x70);
+    lapic_page_vectors(&b.a, page);
+    page_set(page, IRR, 0x70, true);
+    vectors = b.a.vector_changes;
+    lapic_take_vectors(&b.a, page);
+    CHECK_EQ_U(b.a.tmr[3] & (1u << (0x70 - 96)), 0);
+    CHECK(b.a.vector_changes != vectors);
+    CHECK_EQ_I(lapic_pending_vector(&b.a), -1);     /* 0x70 is in service too */
+}
+
+TEST(virtual_eoi_broadcasts_only_level_vectors)
+{
+    static struct bench b;
+    bench_init(&b);
+    software_enable(&b);
+    CHECK(lapic_accept(&b.a, 0x61, true));
+    CHECK(lapic_accept(&b.a, 0x62, false));
+    lapic_virtual_eoi(&b.a, 0x62);
+    CHECK_EQ_U(b.neois, 0);
+    b.redeliver_on_eoi = 0x61;
+    lapic_virtual_eoi(&b.a, 0x61);
+    CHECK_EQ_U(b.neois, 1);
+    CHECK_EQ_U(b.eois[0], 0x61);
+    CHECK(irr_has(&b, 0x61));       /* the I/O APIC delivered it again */
+}

@@ -72,6 +72,9 @@ static void decode_features(struct vmx_caps *c, const struct vmx_msrs *m)
     c->vpid = vmx_ctl_allows(&c->procbased2, SECONDARY_EXEC_ENABLE_VPID);
     c->unrestricted_guest = vmx_ctl_allows(&c->procbased2, SECONDARY_EXEC_UNRESTRICTED_GUEST);
     c->apic_access = vmx_ctl_allows(&c->procbased2, SECONDARY_EXEC_VIRTUALIZE_APIC_ACCESSES);
+    c->apic_register_virtualization =
+        vmx_ctl_allows(&c->procbased2, SECONDARY_EXEC_APIC_REGISTER_VIRTUALIZATION);
+    c->virtualize_x2apic = vmx_ctl_allows(&c->procbased2, SECONDARY_EXEC_VIRTUALIZE_X2APIC_MODE);
     c->virtual_interrupt_delivery =
         vmx_ctl_allows(&c->procbased2, SECONDARY_EXEC_VIRTUAL_INTERRUPT_DELIVERY);
     c->vmfunc = vmx_ctl_allows(&c->procbased2, SECONDARY_EXEC_ENABLE_VM_FUNCTIONS);
@@ -303,6 +306,8 @@ static void report_msr_details(const struct report *r, const struct vmx_caps *c)
     report_line(r, "MSR bitmaps", "%s", yes_no(c->msr_bitmaps));
     report_line(r, "TPR shadow", "%s", yes_no(c->tpr_shadow));
     report_line(r, "APIC accesses", "%s", yes_no(c->apic_access));
+    report_line(r, "APIC registers", "%s", yes_no(c->apic_register_virtualization));
+    report_line(r, "Virtual x2APIC", "%s", yes_no(c->virtualize_x2apic));
     report_line(r, "Virtual intr", "%s", yes_no(c->virtual_interrupt_delivery));
     report_line(r, "Posted intr", "%s", yes_no(c->posted_interrupts));
     report_feature(r, "VMFUNC", c->vmfunc, c->eptp_switching ? "EPTP switching" : NULL);

@@ -116,7 +116,11 @@ struct vmx_caps {
     uint32_t preemption_timer_rate;     /* timer ticks when TSC bit <rate> changes */
     bool preemption_timer_save;         /* VM-exit control "save VMX-preemption timer value" */
     bool io_bitmaps, msr_bitmaps;
-    bool tpr_shadow, apic_access, virtual_interrupt_delivery, posted_interrupts;
+    /* APIC virtualization (SDM vol. 3C chapter 29): the TPR shadow, the
+     * APIC-access page, APIC-register virtualization, virtualize x2APIC
+     * mode, virtual-interrupt delivery, posted interrupts. */
+    bool tpr_shadow, apic_access, apic_register_virtualization, virtualize_x2apic;
+    bool virtual_interrupt_delivery, posted_interrupts;
     bool vmfunc, eptp_switching;
     bool host_64bit;                    /* VM-exit "host address-space size" can be 1 */
 

@@ -181,6 +181,8 @@ TEST(haswell_features)
     CHECK(c.msr_bitmaps);
     CHECK(c.tpr_shadow);
     CHECK(c.apic_access);
+    CHECK(c.apic_register_virtualization);
+    CHECK(c.virtualize_x2apic);
     CHECK(c.virtual_interrupt_delivery);
     CHECK(!c.posted_interrupts);
     CHECK(c.vmfunc);
@@ -277,6 +279,8 @@ TEST(penryn_has_no_ept)
     CHECK(!c.preemption_timer);
     CHECK(!c.vmfunc);
     CHECK(!c.virtual_interrupt_delivery);
+    CHECK(!c.apic_register_virtualization);
+    CHECK(!c.virtualize_x2apic);
     CHECK(c.apic_access);
     CHECK(c.io_bitmaps);
     CHECK(c.msr_bitmaps);
@@ -502,6 +506,8 @@ TEST(report_haswell_full_block)
         "  MSR bitmaps      yes",
         "  TPR shadow       yes",
         "  APIC accesses    yes",
+        "  APIC registers   yes",
+        "  Virtual x2APIC   yes",
         "  Virtual intr     yes",
         "  Posted intr      no",
         "  VMFUNC           yes (EPTP switching)",

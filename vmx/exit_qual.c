@@ -161,6 +161,32 @@ uint32_t vmx_encode_entry_intr_info(const struct x86_event *ev)
            (ev->has_error_code ? INTR_INFO_ERROR_CODE_VALID : 0);
 }
 
+/* ---- APIC virtualization ---------------------------------------------- */
+
+void vmx_decode_apic_access(uint64_t qual, struct apic_access *out)
+{
+    out->type = (enum apic_access_type)((qual >> APIC_ACCESS_QUAL_TYPE_SHIFT) &
+                                        APIC_ACCESS_QUAL_TYPE_MASK);
+    /* Bits 11:0 are the offset only for linear accesses. */
+    bool linear = out->type <= APIC_ACCESS_LINEAR_EVENT_DELIVERY;
+    out->offset = linear ? (uint16_t)(qual & APIC_ACCESS_QUAL_OFFSET_MASK) : 0;
+}
+
+bool vmx_apic_access_is_data(const struct apic_access *a)
+{
+    return a->type == APIC_ACCESS_LINEAR_READ || a->type == APIC_ACCESS_LINEAR_WRITE;
+}
+
+uint16_t vmx_decode_apic_write_offset(uint64_t qual)
+{
+    return (uint16_t)(qual & APIC_WRITE_QUAL_OFFSET_MASK);
+}
+
+uint8_t vmx_decode_virtualized_eoi_vector(uint64_t qual)
+{
+    return (uint8_t)(qual & VIRTUALIZED_EOI_QUAL_VECTOR_MASK);
+}
+
 /* ---- MSR accesses ----------------------------------------------------- */
 
 uint32_t vmx_decode_msr_index(const struct guest_regs *regs)

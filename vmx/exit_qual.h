@@ -12,7 +12,9 @@
  *     VM-Exit Instruction-Information Field as Used for INS and OUTS";
  *   - VM-exit interruption info and IDT-vectoring info: 28.2.2, 28.2.4;
  *   - VM-entry interruption info:  25.8.3, table "Format of the VM-Entry
- *     Interruption-Information Field".
+ *     Interruption-Information Field";
+ *   - APIC-access, APIC-write and EOI-induced exits: 28.2.1, and chapter 29
+ *     for what they mean.
  */
 #ifndef KEEL_VMX_EXIT_QUAL_H
 #define KEEL_VMX_EXIT_QUAL_H
@@ -69,6 +71,13 @@
 #define EPT_QUAL_GLA_VALID              (1u << 7)   /* GUEST_LINEAR_ADDRESS is valid */
 #define EPT_QUAL_GLA_TRANSLATION        (1u << 8)   /* with bit 7: final access, not the walk */
 #define EPT_QUAL_NMI_UNBLOCKING         (1u << 12)  /* fault in IRET that unblocked NMIs */
+
+/* ---- Exit qualifications of APIC virtualization (SDM 28.2.1) ----------- */
+#define APIC_ACCESS_QUAL_OFFSET_MASK    0xfffu      /* 11:0, for linear accesses */
+#define APIC_ACCESS_QUAL_TYPE_SHIFT     12          /* 15:12: enum apic_access_type */
+#define APIC_ACCESS_QUAL_TYPE_MASK      0xfu
+#define APIC_WRITE_QUAL_OFFSET_MASK     0xfffu      /* 11:0 */
+#define VIRTUALIZED_EOI_QUAL_VECTOR_MASK 0xffu      /* 7:0 */
 
 /* ---- Interruption information (SDM 25.8.3, 28.2.2, 28.2.4) -------------
  * Shared layout of VM_ENTRY_INTR_INFO_FIELD, VM_EXIT_INTR_INFO and
@@ -207,6 +216,32 @@ bool vmx_intr_info_nmi_unblocking(uint32_t info);
  * reserved on entry, is dropped.
  */
 uint32_t vmx_encode_entry_intr_info(const struct x86_event *ev);
+
+/* APIC-access exits (SDM 28.2.1, table "Exit Qualification for APIC-Access
+ * VM Exits from Linear Accesses and Guest-Physical Accesses"). */
+enum apic_access_type {
+    APIC_ACCESS_LINEAR_READ = 0,            /* during instruction execution */
+    APIC_ACCESS_LINEAR_WRITE = 1,
+    APIC_ACCESS_LINEAR_FETCH = 2,
+    APIC_ACCESS_LINEAR_EVENT_DELIVERY = 3,
+    APIC_ACCESS_PHYSICAL_EVENT_DELIVERY = 10,
+    APIC_ACCESS_PHYSICAL_INSTRUCTION = 15,  /* a fetch or during instruction execution */
+};
+
+struct apic_access {
+    enum apic_access_type type;             /* any other value is reserved */
+    uint16_t offset;                        /* into the page; 0 for guest-physical types */
+};
+
+void vmx_decode_apic_access(uint64_t qual, struct apic_access *out);
+/* True for a read or write an instruction made through a linear address:
+ * the accesses keel emulates (the others fetch code from, or deliver an
+ * event through, the APIC page). */
+bool vmx_apic_access_is_data(const struct apic_access *a);
+/* APIC-write exits (trap-like): the offset written in the virtual-APIC page. */
+uint16_t vmx_decode_apic_write_offset(uint64_t qual);
+/* EOI-induced exits (trap-like): the vector the virtual EOI retired. */
+uint8_t vmx_decode_virtualized_eoi_vector(uint64_t qual);
 
 /* RDMSR/WRMSR exits: the MSR number is ECX (RCX[63:32] is ignored). */
 uint32_t vmx_decode_msr_index(const struct guest_regs *regs);

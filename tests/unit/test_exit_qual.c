@@ -486,3 +486,46 @@ TEST(msr_write_value_is_edx_eax)
     r.gpr[GPR_RAX] = 0xffffffff12345678ull;
     CHECK_EQ_U(vmx_decode_msr_write_value(&r), 0x0000000112345678ull);
 }
+
+/* SDM 28.2.1, "Exit Qualification for APIC-Access VM Exits": offset in
+ * bits 11:0 for linear accesses, access type in bits 15:12. */
+TEST(apic_access_linear_read_and_write)
+{
+    struct apic_access a;
+    vmx_decode_apic_access(0x00a0, &a);             /* read of PPR */
+    CHECK_EQ_U(a.type, APIC_ACCESS_LINEAR_READ);
+    CHECK_EQ_U(a.offset, 0xa0);
+    CHECK(vmx_apic_access_is_data(&a));
+    vmx_decode_apic_access(0x1390, &a);             /* write of the current count */
+    CHECK_EQ_U(a.type, APIC_ACCESS_LINEAR_WRITE);
+    CHECK_EQ_U(a.offset, 0x390);
+    CHECK(vmx_apic_access_is_data(&a));
+}
+
+TEST(apic_access_fetch_event_delivery_and_guest_physical)
+{
+    struct apic_access a;
+    vmx_decode_apic_access(0x2ff0, &a);
+    CHECK_EQ_U(a.type, APIC_ACCESS_LINEAR_FETCH);
+    CHECK_EQ_U(a.offset, 0xff0);
+    CHECK(!vmx_apic_access_is_data(&a));
+    vmx_decode_apic_access(0x3008, &a);
+    CHECK_EQ_U(a.type, APIC_ACCESS_LINEAR_EVENT_DELIVERY);
+    CHECK(!vmx_apic_access_is_data(&a));
+    /* Guest-physical accesses have no offset: bits 11:0 are undefined. */
+    vmx_decode_apic_access(0xa123, &a);
+    CHECK_EQ_U(a.type, APIC_ACCESS_PHYSICAL_EVENT_DELIVERY);
+    CHECK_EQ_U(a.offset, 0);
+    CHECK(!vmx_apic_access_is_data(&a));
+    vmx_decode_apic_access(0x1f456, &a);            /* bit 16 set too */
+    CHECK_EQ_U(a.type, APIC_ACCESS_PHYSICAL_INSTRUCTION);
+    CHECK_EQ_U(a.offset, 0);
+}
+
+TEST(apic_write_offset_and_virtualized_eoi_vector)
+{
+    CHECK_EQ_U(vmx_decode_apic_write_offset(0x380), 0x380);
+    CHECK_EQ_U(vmx_decode_apic_write_offset(0xffffffff00000322ull), 0x322);
+    CHECK_EQ_U(vmx_decode_virtualized_eoi_vector(0x61), 0x61);
+    CHECK_EQ_U(vmx_decode_virtualized_eoi_vector(0x1ff), 0xff);
+}

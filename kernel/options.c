@@ -110,6 +110,7 @@ static int apply_onexit(const char *value, void *ctx, char *err, size_t errlen)
 DEFINE_FLAG_OPTION(noept)
 DEFINE_FLAG_OPTION(novpid)
 DEFINE_FLAG_OPTION(notprshadow)
+DEFINE_FLAG_OPTION(noapicv)
 DEFINE_FLAG_OPTION(nounrestricted)
 DEFINE_FLAG_OPTION(help)
 #undef DEFINE_FLAG_OPTION
@@ -134,6 +135,9 @@ static const struct cmdline_option keel_option_table[] = {
     { "novpid", CMDLINE_NO_VALUE, apply_novpid, "do not use VPID even where the CPU has it" },
     { "notprshadow", CMDLINE_NO_VALUE, apply_notprshadow,
       "do not use the TPR shadow even where the CPU has it: every CR8 access exits" },
+    { "noapicv", CMDLINE_NO_VALUE, apply_noapicv,
+      "do not use the APIC-access page, APIC-register virtualization, virtual x2APIC or "
+      "virtual-interrupt delivery even where the CPU has them: keel emulates every access" },
     { "nounrestricted", CMDLINE_NO_VALUE, apply_nounrestricted,
       "do not use unrestricted guest even where the CPU has it" },
     { "help", CMDLINE_NO_VALUE, apply_help, "list these options at boot" },

@@ -25,6 +25,7 @@ struct keel_options {
     bool noept;
     bool novpid;
     bool notprshadow;
+    bool noapicv;
     bool nounrestricted;
     bool help;
     char selftest[16];          /* kernel/selftest.c; empty = none */

@@ -64,6 +64,34 @@ static void apply_fixed_bits(const struct vmx_caps *caps)
     write_cr4(cr4);
 }
 
+/* "yes", "no", or "no (noapicv)" when the option turned off what the CPU has. */
+static const char *apicv_word(bool used, bool offered)
+{
+    return used ? "yes" : offered && keel_options.noapicv ? "no (noapicv)" : "no";
+}
+
+/* SDM vol. 3C 26.2.1.1: APIC-register virtualization, virtualize x2APIC
+ * mode and virtual-interrupt delivery need the TPR shadow; the APIC-access
+ * page does not (every access then exits). */
+static void choose_apicv_policy(const struct vmx_caps *caps)
+{
+    bool allowed = !keel_options.noapicv;
+    bool shadow = vmx_policy.tpr_shadow;
+    vmx_policy.apic_access = allowed && caps->apic_access;
+    vmx_policy.apic_register_virtualization =
+        allowed && shadow && caps->apic_register_virtualization;
+    vmx_policy.virtualize_x2apic = allowed && shadow && caps->virtualize_x2apic;
+    vmx_policy.virtual_interrupt_delivery =
+        allowed && shadow && caps->virtual_interrupt_delivery;
+    pr_info("VT-x: APIC-access page %s, APIC-register virtualization %s, virtual x2APIC %s, "
+            "virtual-interrupt delivery %s",
+            apicv_word(vmx_policy.apic_access, caps->apic_access),
+            apicv_word(vmx_policy.apic_register_virtualization,
+                       caps->apic_register_virtualization),
+            apicv_word(vmx_policy.virtualize_x2apic, caps->virtualize_x2apic),
+            apicv_word(vmx_policy.virtual_interrupt_delivery, caps->virtual_interrupt_delivery));
+}
+
 static void choose_policy(const struct vmx_caps *caps)
 {
     vmx_policy.ept = caps->ept && caps->ept_caps.walk_4level && caps->ept_caps.memtype_wb &&
@@ -84,6 +112,7 @@ static void choose_policy(const struct vmx_caps *caps)
     pr_info("VT-x: TPR shadow %s", vmx_policy.tpr_shadow ? "yes"
                                    : keel_options.notprshadow && caps->tpr_shadow
                                        ? "no (notprshadow)" : "no");
+    choose_apicv_policy(caps);
 }
 
 bool vmx_enable(const struct vmx_caps *caps)

@@ -15,6 +15,12 @@ struct vmx_policy {
     bool unrestricted_guest;
     bool preemption_timer;
     bool tpr_shadow;
+    /* APIC virtualization beyond the TPR shadow (vmx/apicv.c), all off with
+     * the boot option noapicv.  The last three need the TPR shadow. */
+    bool apic_access;                   /* "virtualize APIC accesses" */
+    bool apic_register_virtualization;
+    bool virtualize_x2apic;
+    bool virtual_interrupt_delivery;
 };
 
 extern struct vmx_caps vmx_caps;

@@ -270,7 +270,10 @@ void shadow_invlpg(struct vcpu *v, uint64_t gla)
     vcpu_flush_hw_tlb(v);
 }
 
-/* Where a guest-physical page lives, if it is RAM. */
+/* Where a guest-physical page lives, if it is RAM or a page the backend
+ * maps there (the APIC-access page).  Devices are looked up among the VM's
+ * MMIO regions, not in the map of where they started: the xAPIC page
+ * follows IA32_APIC_BASE. */
 static enum shadow_fault_result classify(struct vcpu *v, uint64_t gpa, uint64_t *hpa)
 {
     const struct gpa_region *reg = gpa_map_lookup(&v->vm->gpa_map, gpa);
@@ -278,7 +281,11 @@ static enum shadow_fault_result classify(struct vcpu *v, uint64_t gpa, uint64_t 
         *hpa = reg->host_phys + (gpa - reg->start);
         return SHADOW_FIXED;
     }
-    return reg && reg->kind == GPA_MMIO ? SHADOW_MMIO : SHADOW_BAD_ACCESS;
+    if (vcpu_backend_page(v, PAGE_ALIGN_DOWN(gpa), hpa)) {
+        *hpa += gpa - PAGE_ALIGN_DOWN(gpa);
+        return SHADOW_FIXED;
+    }
+    return vm_find_mmio(v->vm, gpa) ? SHADOW_MMIO : SHADOW_BAD_ACCESS;
 }
 
 static enum shadow_fault_result fill_identity(struct vcpu *v, uint64_t gla, uint64_t *gpa)

@@ -24,11 +24,18 @@ static bool extint_pending(struct vcpu *v)
     return pic && pic_has_interrupt(pic) && lapic_accepts_extint(&v->lapic);
 }
 
+/* A local APIC vector keel would have to inject: with virtual-interrupt
+ * delivery the CPU delivers them itself. */
+static bool lapic_vector_to_inject(struct vcpu *v)
+{
+    return !v->virtual_interrupt_delivery && lapic_pending_vector(&v->lapic) >= 0;
+}
+
 enum vcpu_intr_kind vcpu_intr_pending(struct vcpu *v)
 {
     if (v->nmi_pending)
         return VCPU_INTR_NMI;
-    if (extint_pending(v) || lapic_pending_vector(&v->lapic) >= 0)
+    if (extint_pending(v) || lapic_vector_to_inject(v))
         return VCPU_INTR_EXTERNAL;
     v->intr_check = false;
     return VCPU_INTR_NONE;
@@ -36,7 +43,7 @@ enum vcpu_intr_kind vcpu_intr_pending(struct vcpu *v)
 
 bool vcpu_intr_any_pending(struct vcpu *v)
 {
-    return vcpu_intr_pending(v) != VCPU_INTR_NONE;
+    return vcpu_intr_pending(v) != VCPU_INTR_NONE || lapic_pending_vector(&v->lapic) >= 0;
 }
 
 uint8_t vcpu_intr_acknowledge(struct vcpu *v)
@@ -153,6 +160,29 @@ uint64_t vcpu_lapic_read_cr8(struct vcpu *v)
 void vcpu_lapic_write_cr8(struct vcpu *v, uint64_t cr8)
 {
     lapic_write_cr8(&v->lapic, cr8);
+    v->intr_check = true;
+}
+
+/* A register write the backend's CPU already made in its copy of the
+ * registers (VT-x APIC-write emulation, SDM vol. 3C 29.4.3.2): the model
+ * performs it as the guest's access would have.  In xAPIC mode a write is
+ * a 32-bit one (whatever size the guest used: the copy holds the whole
+ * register, KVM does the same), and only one at a register's start reaches
+ * it, as for lapic_mmio_write(); in x2APIC mode it is the MSR's 64 bits. */
+void vcpu_lapic_register_written(struct vcpu *v, unsigned offset, uint64_t value)
+{
+    if (!lapic_x2apic_mode(&v->lapic)) {
+        vcpu_lapic_mmio(v->vm, v, offset, 4, true, &value);
+        return;
+    }
+    if (!vcpu_lapic_msr_write(v, LAPIC_X2APIC_MSR(offset), value))
+        pr_warn("vm %s: x2APIC register %x <- %lx refused after the CPU took it", v->vm->name,
+                offset, value);
+}
+
+void vcpu_lapic_virtual_eoi(struct vcpu *v, uint8_t vector)
+{
+    lapic_virtual_eoi(&v->lapic, vector);
     v->intr_check = true;
 }
 

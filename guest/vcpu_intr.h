@@ -25,7 +25,8 @@ enum vcpu_intr_kind {
  * is nothing. */
 enum vcpu_intr_kind vcpu_intr_pending(struct vcpu *v);
 
-/* Whether anything, NMI or interrupt, is waiting: wakes a HLT. */
+/* Whether anything, NMI or interrupt (one the CPU delivers by itself
+ * included), is waiting: wakes a HLT. */
 bool vcpu_intr_any_pending(struct vcpu *v);
 
 /* The INTA cycle for the external interrupt vcpu_intr_pending() reported:
@@ -53,6 +54,16 @@ bool vcpu_lapic_msr_write(struct vcpu *v, uint32_t msr, uint64_t value);
 /* MOV from/to CR8 (bits 3:0 = TPR[7:4]). */
 uint64_t vcpu_lapic_read_cr8(struct vcpu *v);
 void vcpu_lapic_write_cr8(struct vcpu *v, uint64_t cr8);
+
+/* A write of `value` to the register at `offset` (its xAPIC page offset;
+ * the x2APIC MSR's in x2APIC mode) that the backend's CPU let through into
+ * its own copy of the registers and reported afterwards. */
+void vcpu_lapic_register_written(struct vcpu *v, unsigned offset, uint64_t value);
+
+/* The backend's CPU retired `vector` from ISR for an EOI of its own (VT-x
+ * EOI virtualization) and says so because it is level-triggered: the
+ * I/O APIC hears of it as of any EOI. */
+void vcpu_lapic_virtual_eoi(struct vcpu *v, uint8_t vector);
 
 /* The xAPIC page as an MMIO device (guest/pc_machine.c registers it). */
 int vcpu_lapic_mmio(struct vm *vm, void *dev, uint64_t offset, unsigned size, bool write,

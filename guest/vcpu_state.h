@@ -39,4 +39,9 @@ void vcpu_flush_tlb(struct vcpu *v);
  * shadow code calls it after changing shadow entries. */
 void vcpu_flush_hw_tlb(struct vcpu *v);
 
+/* The host page behind guest-physical page `gpa` when the backend maps one
+ * there for itself (VT-x's APIC-access page): shadow paging maps it like
+ * RAM.  False for every other page. */
+bool vcpu_backend_page(struct vcpu *v, uint64_t gpa, uint64_t *hpa);
+
 #endif

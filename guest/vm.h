@@ -117,6 +117,10 @@ struct vcpu {
     struct lapic lapic;
     bool nmi_pending;
     bool intr_check;
+    /* Set by the backend when its CPU delivers the local APIC's vectors
+     * itself (VT-x virtual-interrupt delivery): only NMIs and the 8259's
+     * ExtINT are then injected by keel. */
+    bool virtual_interrupt_delivery;
     uint64_t tsc_offset;        /* guest TSC = host TSC + tsc_offset */
     struct shadow_mmu *shadow;  /* guest/shadow_mmu.c; NULL with EPT */
     bool paging_caps_known, page_1g;    /* from the guest's CPUID (guest/vcpu_mmu.c) */

@@ -124,11 +124,13 @@ static void inject_from_controllers(struct vcpu *v, enum vcpu_intr_kind kind)
 /* A TPR lowered in the guest must exit when it lets a held interrupt
  * through: the threshold is the class of the highest request, but never
  * above the current TPR class, which VM entry requires (SDM vol. 3C
- * 26.3.1.1, "TPR threshold"); 0 when nothing is held. */
+ * 26.3.1.1, "TPR threshold"); 0 when nothing is held.  With virtual-
+ * interrupt delivery the CPU itself delivers what a TPR drop lets through
+ * and ignores the threshold (SDM vol. 3C 29.1.2). */
 static void update_tpr_threshold(struct vcpu *v)
 {
     struct vcpu_vmx *x = to_vmx(v);
-    if (!x->virtual_apic)
+    if (!x->virtual_apic || v->virtual_interrupt_delivery)
         return;
     int request = lapic_highest_request(&v->lapic);
     uint32_t tpr_class = lapic_tpr(&v->lapic) >> 4;

@@ -101,6 +101,7 @@ static void prepare_entry(struct vcpu *v)
     if (pc_timers_due(v->vm, rdtsc()))
         pc_update_timers(v->vm);
     vmx_inject_events(v);
+    vmx_apicv_before_entry(v);
     uint64_t turn_end = x->slice_start + VCPU_TIME_SLICE_TICKS;
     if (v->vm->timer_deadline < turn_end)
         turn_end = v->vm->timer_deadline;
@@ -194,6 +195,7 @@ enum exit_action vmx_exit_begin(struct vcpu *v);
 enum exit_action vmx_exit_begin(struct vcpu *v)
 {
     v->exit_tsc = rdtsc();
+    vmx_apicv_after_exit(v);
     uint32_t reason = vmcs_read32(VM_EXIT_REASON);
     uint64_t rip = vmcs_read(GUEST_RIP);
     v->exit_reason = reason;
@@ -257,6 +259,7 @@ struct vcpu *vmx_exit_end(struct vcpu *v, enum exit_action action)
         return NULL;
     if (entry_work_pending(v))
         return exit_end_prepared(v);
+    vmx_apicv_before_entry(v);
     end_bookkeeping(v);
     return v;
 }

@@ -23,6 +23,7 @@ struct guest_unswitched_state {
 #define DR6_RESET UINT64_C(0xffff0ff0)
 
 #include "guest/cpuid_policy.h"
+#include "vmx/apicv.h"
 
 #define CPUID_CACHE_SIZE 16     /* a power of two */
 
@@ -50,7 +51,7 @@ struct vcpu_vmx {
     uint16_t vpid;
     uint64_t eptp;
     uint64_t io_bitmap_a, io_bitmap_b, msr_bitmap;
-    uint32_t secondary_controls;        /* as set up: what the guest may use */
+    uint32_t secondary_controls;        /* as last written (vmx/apicv.c changes the APIC ones) */
     uint32_t proc_controls;             /* primary processor-based, as last written */
     bool virtual_nmis;                  /* pin-based "virtual NMIs" is on */
     /* The preemption timer (arm_preemption_timer() in vmx/run.c): the
@@ -64,6 +65,7 @@ struct vcpu_vmx {
     uint64_t virtual_apic_phys;
     uint8_t *virtual_apic;
     uint32_t tpr_threshold;             /* as last written */
+    struct vmx_apicv apicv;             /* the rest of APIC virtualization (vmx/apicv.c) */
 
     /* CR0/CR4 bits keel owns (guest/host masks) and what they must be. */
     uint64_t cr0_mask, cr4_mask;
@@ -260,6 +262,9 @@ enum exit_action vmx_exit_ept_violation(struct vcpu *v);
 enum exit_action vmx_exit_ept_misconfig(struct vcpu *v);
 enum exit_action vmx_exit_invlpg(struct vcpu *v);
 enum exit_action vmx_exit_shadow_page_fault(struct vcpu *v, uint64_t gla, uint32_t error);
+enum exit_action vmx_exit_apic_access(struct vcpu *v);          /* vmx/apicv.c */
+enum exit_action vmx_exit_apic_write(struct vcpu *v);
+enum exit_action vmx_exit_virtualized_eoi(struct vcpu *v);
 
 /* Reports a guest access to guest-physical memory that is neither RAM nor
  * MMIO and stops the VM (vmx/exit_ept.c). */

@@ -11,8 +11,10 @@
 #include "mm/frame.h"
 #include "mm/mtrr.h"
 #include "mm/paging.h"
+#include "vmx/apicv.h"
 #include "vmx/ept.h"
 #include "vmx/vmx.h"
+#include "vmx/vmx_ops.h"
 
 #define CPUID_1_EDX_MTRR (1u << 12)
 
@@ -83,4 +85,28 @@ int vm_arch_build_address_space(struct vm *vm)
     }
     vm->eptp = ept_pointer(pml4, false);
     return 0;
+}
+
+/* After changing entries the CPU may have cached (SDM vol. 3C 29.4.3.1). */
+static void invalidate_ept(const struct vm *vm)
+{
+    if (vmx_caps.ept_caps.invept_single)
+        invept(INVEPT_SINGLE_CONTEXT, vm->eptp);
+    else
+        invept(INVEPT_ALL_CONTEXT, 0);
+}
+
+int vmx_ept_map_page(struct vm *vm, uint64_t gpa, uint64_t hpa)
+{
+    int st = ept_map_range(vm->eptp & ~(uint64_t)(PAGE_SIZE - 1), gpa, hpa, PAGE_SIZE,
+                           EPT_READ | EPT_WRITE, read_host_mtrrs(), &ept_frames, NULL);
+    invalidate_ept(vm);
+    return st;
+}
+
+int vmx_ept_unmap_page(struct vm *vm, uint64_t gpa)
+{
+    int st = ept_unmap(vm->eptp & ~(uint64_t)(PAGE_SIZE - 1), gpa, PAGE_SIZE, &ept_frames, NULL);
+    invalidate_ept(vm);
+    return st;
 }

@@ -408,6 +408,7 @@ static int vmcs_setup(struct vcpu *v, uint32_t eip)
     } else {
         x->virtual_apic = NULL;
     }
+    vmx_apicv_setup(v);
     if (x->shadow_paging)
         setup_shadow_paging(v);
     apply_testbreak(v->vm->config->testbreak);

@@ -77,6 +77,13 @@
 #define TPR_CLASS5          0x50u
 #define TPR_CLASS4          0x40u
 #define V_X2APIC            0x61u
+#define V_MOVED             0x43u       /* self-IPIs through a moved xAPIC page */
+#define V_X2APIC_TPR        0x56u
+/* Where the relocation check moves the xAPIC page: above the guest's RAM,
+ * clear of keel's I/O APIC and test device and of what QEMU and Bochs put
+ * near the top of the 4 GiB (I/O APIC, HPET, the APIC's own page). */
+#define XAPIC_MOVED_BASE    0xFEF00000u
+#define TIMER_COUNT_LONG    0x10000000u /* far more than a check takes */
 
 #define APIC_LVT_RESET      APIC_LVT_MASKED     /* SDM 11.4.7.1 */
 /* What a read of an address nothing decodes returns. */
@@ -90,6 +97,13 @@
 #define MSR_X2APIC_LDR      X2APIC_MSR(APIC_LDR)
 #define MSR_X2APIC_SVR      X2APIC_MSR(APIC_SVR)
 #define MSR_X2APIC_ISR      X2APIC_MSR(APIC_ISR)
+#define MSR_X2APIC_PPR      X2APIC_MSR(APIC_PPR)
+#define MSR_X2APIC_IRR      X2APIC_MSR(APIC_IRR)
+#define MSR_X2APIC_ICR      X2APIC_MSR(APIC_ICR_LOW)
+#define MSR_X2APIC_LVT_TIMER X2APIC_MSR(APIC_LVT_TIMER)
+#define MSR_X2APIC_INITIAL_COUNT X2APIC_MSR(APIC_TIMER_INITIAL_COUNT)
+#define MSR_X2APIC_CURRENT_COUNT X2APIC_MSR(APIC_TIMER_CURRENT_COUNT)
+#define MSR_X2APIC_DIVIDE   X2APIC_MSR(APIC_TIMER_DIVIDE)
 
 static uint32_t version_at_start;       /* the version register as first read */
 
@@ -673,6 +687,97 @@ static enum check_result icr_reads_back_idle(const char **why)
                            !(icr & APIC_ICR_SEND_PENDING));
 }
 
+/* ICR high is only a register until ICR low sends the IPI: what was written
+ * there must read back after other registers were written and an interrupt
+ * came and went (under keel with APIC-register virtualization the write
+ * stays in the CPU's copy of the page, and keel must take it from there
+ * before it writes the page again). */
+static enum check_result icr_high_kept(const char **why)
+{
+    (void)why;
+    delivery_reset();
+    uint32_t written = 5u << APIC_ID_SHIFT;
+    xapic_write(APIC_ICR_HIGH, written);
+    xapic_write(APIC_LVT_ERROR, APIC_LVT_MASKED | ERROR_VECTOR);
+    sti();
+    lapic_self_ipi(V_BASIC);
+    bool taken = irq_wait_for(1);
+    cli();
+    xapic_write(APIC_TIMER_DIVIDE, APIC_TIMER_DIVIDE_BY_1);
+    uint32_t icr_high = xapic_read(APIC_ICR_HIGH);
+    xapic_write(APIC_ICR_HIGH, 0);
+    xapic_write(APIC_LVT_ERROR, APIC_LVT_MASKED);
+    printf("apic: ICR high written 0x%x, reads 0x%x after other writes and a self-IPI\n",
+           written, icr_high);
+    return check_result_of(taken && icr_high == written);
+}
+
+/* ---- a moved xAPIC page (SDM 11.4.4: IA32_APIC_BASE bits 35:12) ---------- */
+
+static volatile uint32_t *moved_apic;
+
+static uint32_t moved_read(uint32_t offset)
+{
+    return moved_apic[offset / sizeof(uint32_t)];
+}
+
+static void moved_write(uint32_t offset, uint32_t value)
+{
+    moved_apic[offset / sizeof(uint32_t)] = value;
+}
+
+/* Logs the event and ends it through the moved page. */
+static void moved_handler(struct exception_frame *frame)
+{
+    seen[0].isr = (moved_read(APIC_ISR + frame->vector / APIC_VECTORS_PER_REG *
+                              APIC_VECTOR_REG_STRIDE) >> (frame->vector % APIC_VECTORS_PER_REG)) &
+                  1;
+    irq_log_event(frame);
+    moved_write(APIC_EOI, 0);
+}
+
+/* The registers follow the page: ID and version read there, TPR written
+ * there holds a self-IPI sent there until it drops, PPR follows, the
+ * handler's EOI there ends it; moved back, the page at 0xFEE00000 is the
+ * APIC again.  The old page is left alone while moved (nothing decodes it:
+ * keel stops a VM that touches guest-physical memory nothing is at). */
+static enum check_result moved_apic_page(const char **why)
+{
+    (void)why;
+    delivery_reset();
+    uint32_t id = xapic_read(APIC_ID);
+    uint64_t base = rdmsr(MSR_IA32_APIC_BASE);
+    uint64_t moved = (base & ~apic_base_address_mask()) | XAPIC_MOVED_BASE;
+    int v = wrmsr_try(MSR_IA32_APIC_BASE, moved);
+    uint64_t after = rdmsr(MSR_IA32_APIC_BASE);
+    moved_apic = (volatile uint32_t *)(uintptr_t)XAPIC_MOVED_BASE;
+    uint32_t moved_id = moved_read(APIC_ID), moved_version = moved_read(APIC_VERSION);
+    idt_set_handler(V_MOVED, moved_handler);
+    seen[0].isr = false;
+    moved_write(APIC_TPR, TPR_CLASS5);
+    sti();
+    moved_write(APIC_ICR_LOW, APIC_ICR_DEST_SELF | APIC_ICR_DELIVERY_FIXED | V_MOVED);
+    irq_spin(IRQ_HOLD_POLLS);
+    unsigned held = irq_log_count;
+    uint32_t tpr = moved_read(APIC_TPR), ppr = moved_read(APIC_PPR);
+    moved_write(APIC_TPR, 0);
+    bool taken = irq_wait_for(1);
+    cli();
+    uint32_t ppr_after = moved_read(APIC_PPR);
+    wrmsr(MSR_IA32_APIC_BASE, base);
+    uint32_t version_back = xapic_read(APIC_VERSION);
+    install_logging_handler(V_MOVED);
+    printf("apic: IA32_APIC_BASE 0x%llx -> 0x%llx (vector %d): ID 0x%x (0x%x at 0xFEE00000), "
+           "version 0x%x; TPR 0x%x PPR 0x%x held %u, then taken %d, in service %d, PPR 0x%x; "
+           "moved back: version 0x%x\n", base, after, v, moved_id, id, moved_version, tpr, ppr,
+           held, taken, seen[0].isr, ppr_after, version_back);
+    return check_result_of(v == NO_FAULT && after == moved && moved_id == id &&
+                           moved_version == version_at_start && tpr == TPR_CLASS5 &&
+                           ppr == TPR_CLASS5 && held == 0 && taken && irq_log_count == 1 &&
+                           irq_log[0].vector == V_MOVED && seen[0].isr && ppr_after == 0 &&
+                           version_back == version_at_start);
+}
+
 /* A fixed IPI of vector 2 is illegal: it must not reach IDT entry 2.  The
  * checks that send one log whatever arrives there as an interrupt, so a
  * wrong delivery is a FAIL line and not an unexpected NMI. */
@@ -886,6 +991,69 @@ static enum check_result x2apic_self_ipi_and_eoi(const char **why)
            "by the EOI MSR %d\n", v, irq_log_count, seen[0].isr, ended);
     return check_result_of(v == NO_FAULT && taken && irq_log_count == 1 &&
                            irq_log[0].vector == V_X2APIC && seen[0].isr && ended);
+}
+
+/* TPR through its MSR: class 5 holds a self-IPI of class 5, PPR reads the
+ * TPR, the vector waits in IRR; TPR 0 lets it through.  Bits 63:8 of a TPR
+ * write are reserved: #GP(0) (SDM 11.12.1.3). */
+static enum check_result x2apic_tpr_holds(const char **why)
+{
+    enum check_result ready = x2apic_ready(why);
+    if (ready != CHECK_PASSED)
+        return ready;
+    cli();
+    irq_log_reset();
+    idt_set_handler(V_X2APIC_TPR, x2apic_handler);
+    wrmsr(MSR_X2APIC_TPR, TPR_CLASS5);
+    sti();
+    wrmsr(X2APIC_SELF_IPI_MSR, V_X2APIC_TPR);
+    irq_spin(IRQ_HOLD_POLLS);
+    unsigned held = irq_log_count;
+    uint64_t tpr = rdmsr(MSR_X2APIC_TPR), ppr = rdmsr(MSR_X2APIC_PPR);
+    uint64_t irr = rdmsr(MSR_X2APIC_IRR + V_X2APIC_TPR / APIC_VECTORS_PER_REG);
+    bool in_irr = (irr >> (V_X2APIC_TPR % APIC_VECTORS_PER_REG)) & 1;
+    wrmsr(MSR_X2APIC_TPR, 0);
+    bool taken = irq_wait_for(1);
+    cli();
+    int reserved = wrmsr_try(MSR_X2APIC_TPR, 0x100);
+    bool reserved_gp = reserved != NO_FAULT && gp0_at_try();
+    uint64_t tpr_after = rdmsr(MSR_X2APIC_TPR);
+    install_logging_handler(V_X2APIC_TPR);
+    printf("apic: x2APIC TPR 0x%llx PPR 0x%llx: held %u, in IRR %d; TPR 0: taken %d; TPR "
+           "0x100: vector %d, TPR then 0x%llx\n", tpr, ppr, held, in_irr, taken, reserved,
+           tpr_after);
+    return check_result_of(tpr == TPR_CLASS5 && ppr == TPR_CLASS5 && held == 0 && in_irr &&
+                           taken && irq_log_count == 1 && irq_log[0].vector == V_X2APIC_TPR &&
+                           reserved_gp && tpr_after == 0);
+}
+
+/* EOI and SELF IPI are write-only (reads #GP(0), SDM table 11-6); ICR is one
+ * 64-bit register that reads back; the current count counts down from the
+ * initial count. */
+static enum check_result x2apic_registers_read(const char **why)
+{
+    enum check_result ready = x2apic_ready(why);
+    if (ready != CHECK_PASSED)
+        return ready;
+    cli();
+    uint64_t value;
+    bool eoi_gp = rdmsr_try(MSR_X2APIC_EOI, &value) != NO_FAULT && gp0_at_try();
+    bool self_ipi_gp = rdmsr_try(X2APIC_SELF_IPI_MSR, &value) != NO_FAULT && gp0_at_try();
+    uint64_t icr = (uint64_t)7 << 32 | APIC_ICR_DELIVERY_FIXED | V_X2APIC;
+    wrmsr(MSR_X2APIC_ICR, icr);                 /* to x2APIC ID 7: nobody here */
+    uint64_t icr_read = rdmsr(MSR_X2APIC_ICR);
+    wrmsr(MSR_X2APIC_DIVIDE, APIC_TIMER_DIVIDE_BY_1);
+    wrmsr(MSR_X2APIC_LVT_TIMER, APIC_LVT_MASKED | APIC_LVT_TIMER_ONESHOT);
+    wrmsr(MSR_X2APIC_INITIAL_COUNT, TIMER_COUNT_LONG);
+    uint64_t first = rdmsr(MSR_X2APIC_CURRENT_COUNT);
+    irq_spin(IRQ_HOLD_POLLS);
+    uint64_t second = rdmsr(MSR_X2APIC_CURRENT_COUNT);
+    wrmsr(MSR_X2APIC_INITIAL_COUNT, 0);
+    printf("apic: x2APIC: EOI read #GP %d, SELF IPI read #GP %d; ICR 0x%llx reads 0x%llx; "
+           "current count 0x%llx then 0x%llx (initial 0x%x)\n", eoi_gp, self_ipi_gp, icr,
+           icr_read, first, second, TIMER_COUNT_LONG);
+    return check_result_of(eoi_gp && self_ipi_gp && icr_read == icr && first != 0 &&
+                           first <= TIMER_COUNT_LONG && second < first && second != 0);
 }
 
 /* SDM 11.12.1.2: in x2APIC mode the xAPIC page behaves as with the APIC
@@ -1206,6 +1374,10 @@ static const struct named_check checks[] = {
     { "apic: TPR holds vectors of its class and below until it drops", NEEDS_NOTHING,
       tpr_holds_its_class_and_below },
     { "apic: ICR reads back with delivery status idle", NEEDS_NOTHING, icr_reads_back_idle },
+    { "apic: ICR high reads back after other writes and an interrupt", NEEDS_NOTHING,
+      icr_high_kept },
+    { "apic: a moved xAPIC page is the APIC: ID, TPR, PPR, self-IPI and EOI there", NEEDS_NOTHING,
+      moved_apic_page },
     { "apic: ESR reports send illegal vector after an ESR write", NEEDS_NOTHING,
       esr_send_illegal_vector },
     { "apic: LVT error interrupt for an illegal vector", NEEDS_NOTHING, lvt_error_interrupt },
@@ -1217,6 +1389,10 @@ static const struct named_check checks[] = {
     { "apic: x2APIC mode: ID and version MSRs", NEEDS_NOTHING, x2apic_enable },
     { "apic: x2APIC LDR is derived from the x2APIC ID", NEEDS_NOTHING, x2apic_ldr_from_id },
     { "apic: x2APIC self IPI MSR and EOI MSR", NEEDS_NOTHING, x2apic_self_ipi_and_eoi },
+    { "apic: x2APIC TPR MSR holds its class, PPR follows; reserved bits #GP(0)", NEEDS_NOTHING,
+      x2apic_tpr_holds },
+    { "apic: x2APIC EOI and SELF IPI read #GP(0); ICR and current count read", NEEDS_NOTHING,
+      x2apic_registers_read },
     { "apic: x2APIC mode: the xAPIC page is not the APIC", NEEDS_NOTHING, x2apic_page_gone },
     { "apic: x2APIC -> xAPIC directly raises #GP(0)", NEEDS_NOTHING, x2apic_to_xapic_faults },
     { "apic: x2APIC -> disabled -> xAPIC, registers in reset state", NEEDS_NOTHING,

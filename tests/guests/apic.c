@@ -18,13 +18,23 @@
  *     ISR/IRR/TMR while the handler runs; EOI ends the highest ISR bit;
  *     two pending vectors taken highest class first; inside a handler only a
  *     higher class nests; TPR holds vectors of its class and below.
- *   - ICR reads back, delivery status idle; ESR "send illegal vector" for a
+ *   - ICR reads back, delivery status idle; ICR high keeps what was written
+ *     across other writes and an interrupt; ESR "send illegal vector" for a
  *     fixed IPI of vector 2 and the LVT error interrupt (11.5.3).
+ *   - IA32_APIC_BASE moves the xAPIC page (11.4.4): ID, version, TPR, PPR,
+ *     a self-IPI and its EOI through the new page, then back.
  *   - NMI by IPI to the APIC's own ID: a second NMI during the handler waits
  *     for its IRET (SDM 6.7.1).
  *   - x2APIC (11.12), when CPUID.1:ECX[21] says it exists: ID, version and
- *     LDR MSRs, self IPI and EOI MSRs, the xAPIC page gone, the legal and
- *     illegal mode transitions (11.12.5).
+ *     LDR MSRs, self IPI and EOI MSRs, the TPR MSR holding its class (and
+ *     #GP for its reserved bits), EOI and SELF IPI reads #GP, ICR and the
+ *     current count read back, the xAPIC page gone, the legal and illegal
+ *     mode transitions (11.12.5).
+ *
+ * Under keel each of these runs on whichever path keel's VMs take to the
+ * APIC (docs/interrupts.md): checks such as the ICR high one and the
+ * x2APIC reads are there because VT-x's APIC virtualization serves those
+ * registers without keel, from a copy keel must keep right.
  *   - Last, because IA-32e mode is one-way for a guest: CR8 is TPR[7:4]
  *     (11.8.6, "Task Priority in IA-32e Mode"); bits 63:4 are reserved.
  *

@@ -23,12 +23,15 @@
  *   redirection entries (Delivery Status and Remote IRR read-only), edge
  *   delivery, level delivery with Remote IRR until the EOI and re-delivery
  *   while the line stays high, a masked level pin holding its interrupt, an
- *   edge on a masked pin lost, GSI 20 (beyond the ISA IRQs).
+ *   edge on a masked pin lost, GSI 20 (beyond the ISA IRQs), a level pin
+ *   whose EOI is the x2APIC EOI MSR (SDM vol. 3A 11.12).
  * COM1's IRQ 4 (a THRE interrupt: IER.ETBEI with THR empty, cleared by
  *   reading IIR) through the I/O APIC and through the 8259.
  * Event delivery (SDM vol. 3A chapter 6): an interrupt waits through a long
  *   IF = 0 stretch and comes right after the instruction that follows STI;
- *   none comes between MOV SS and the next instruction (6.8.3); HLT with a
+ *   none comes between MOV SS and the next instruction (6.8.3; the check
+ *   SKIPs when the APIC timer never strikes its loop, which makes no exit:
+ *   keel without a VMX preemption timer); HLT with a
  *   pending interrupt and HLT woken by the timer; INT 0x80, INT3, INTO;
  *   #GP error codes of bad segment loads (6.13); #PF error code and CR2;
  *   an external interrupt whose IDT gate is not present gives #NP with

@@ -147,8 +147,10 @@ bool vcpu_lapic_msr_write(struct vcpu *v, uint32_t msr, uint64_t value)
     enum lapic_status st =
         lapic_msr_write(&v->lapic, msr, value, pc_guest_ns(v->vm), vcpu_guest_tsc(v));
     lapic_touched(v);
-    if (st == LAPIC_OK && msr == MSR_IA32_APIC_BASE)
+    if (st == LAPIC_OK && msr == MSR_IA32_APIC_BASE) {
         pc_move_lapic_window(v->vm, lapic_mmio_base(&v->lapic));
+        v->apic_base_written = true;
+    }
     return st == LAPIC_OK;
 }
 

@@ -121,6 +121,9 @@ struct vcpu {
      * itself (VT-x virtual-interrupt delivery): only NMIs and the 8259's
      * ExtINT are then injected by keel. */
     bool virtual_interrupt_delivery;
+    /* IA32_APIC_BASE was written (the APIC's mode or page may have moved)
+     * since the backend last looked; the backend clears it. */
+    bool apic_base_written;
     uint64_t tsc_offset;        /* guest TSC = host TSC + tsc_offset */
     struct shadow_mmu *shadow;  /* guest/shadow_mmu.c; NULL with EPT */
     bool paging_caps_known, page_1g;    /* from the guest's CPUID (guest/vcpu_mmu.c) */

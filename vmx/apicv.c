@@ -55,18 +55,12 @@ static uint32_t *page_word(struct vcpu_vmx *x, unsigned offset)
 
 /* ---- which registers the CPU serves ---- */
 
-/* The virtual-APIC page must hold every register a read may find there:
- * with APIC-register virtualization once a page or MSR access reaches it
- * (29.4.2, 29.5); IRR and ISR also with virtual-interrupt delivery, whose
- * VIRR and VISR they are (29.1.1). */
-static bool page_holds_registers(const struct vmx_apicv *s)
+/* VICR high is the guest's to write without an exit (29.4.3.2) while APIC-
+ * register virtualization serves the xAPIC page. */
+static bool icr_high_virtualized(const struct vmx_apicv *s)
 {
-    return vmx_policy.apic_register_virtualization && (s->controls & MODE_CONTROLS);
-}
-
-static bool page_holds_vectors(const struct vmx_apicv *s)
-{
-    return page_holds_registers(s) || vmx_policy.virtual_interrupt_delivery;
+    return vmx_policy.apic_register_virtualization &&
+           (s->controls & SECONDARY_EXEC_VIRTUALIZE_APIC_ACCESSES);
 }
 
 /* RDMSR of the x2APIC MSRs the CPU answers from the page (29.5): TPR
@@ -180,11 +174,15 @@ static void write_secondary_controls(struct vcpu_vmx *x, uint32_t apic_controls)
 }
 
 /* The controls for the APIC's mode and base, set again whenever either
- * changed (a WRMSR of IA32_APIC_BASE, a restart). */
+ * changed: only a WRMSR of IA32_APIC_BASE (vcpu->apic_base_written) or a
+ * restart changes them. */
 static void follow_apic_mode(struct vcpu *v)
 {
     struct vcpu_vmx *x = to_vmx(v);
     struct vmx_apicv *s = &x->apicv;
+    if (s->mode_known && !v->apic_base_written)
+        return;
+    v->apic_base_written = false;
     uint64_t base = lapic_apic_base(&v->lapic), window = pc_lapic_window(v->vm);
     if (s->mode_known && base == s->apic_base && window == s->window)
         return;
@@ -208,14 +206,29 @@ static void follow_apic_mode(struct vcpu *v)
 
 /* ---- the virtual-APIC page as the model's copy ---- */
 
+/* The page holds the model's registers when the CPU reads any of them from
+ * there: with APIC-register virtualization (29.4.2, 29.5) and with
+ * virtual-interrupt delivery (VIRR and VISR, 29.1.1).  The TPR shadow
+ * alone reads VTPR only, which keel keeps by itself. */
+static bool page_is_copy(void)
+{
+    return vmx_policy.apic_register_virtualization || vmx_policy.virtual_interrupt_delivery;
+}
+
+#define VECTOR_SLOTS(first) (UINT64_C(0xff) << ((first) / REG_STRIDE))
+
 /* Virtual-interrupt delivery starts from RVI and SVI, the highest vectors
  * in VIRR and VISR (29.1.1, 29.2.1); level-triggered vectors (TMR) exit
  * at their EOI so that the I/O APIC hears it (29.1.3). */
-static void write_virtual_interrupt_state(struct vcpu *v)
+static void write_virtual_interrupt_state(struct vcpu *v, uint64_t written)
 {
     struct vcpu_vmx *x = to_vmx(v);
-    int rvi = lapic_highest_request(&v->lapic), svi = lapic_highest_in_service(&v->lapic);
-    vmcs_write(GUEST_INTR_STATUS, (uint64_t)(svi < 0 ? 0 : svi) << 8 | (rvi < 0 ? 0 : rvi));
+    if (written & (VECTOR_SLOTS(LAPIC_IRR) | VECTOR_SLOTS(LAPIC_ISR))) {
+        int rvi = lapic_highest_request(&v->lapic), svi = lapic_highest_in_service(&v->lapic);
+        vmcs_write(GUEST_INTR_STATUS, (uint64_t)(svi < 0 ? 0 : svi) << 8 | (rvi < 0 ? 0 : rvi));
+    }
+    if (!(written & VECTOR_SLOTS(LAPIC_TMR)))
+        return;
     for (unsigned i = 0; i < 4; i++) {
         uint64_t low = *page_word(x, LAPIC_TMR + 2 * i * REG_STRIDE);
         uint64_t high = *page_word(x, LAPIC_TMR + (2 * i + 1) * REG_STRIDE);
@@ -227,24 +240,26 @@ static void write_virtual_interrupt_state(struct vcpu *v)
     }
 }
 
-/* Writes what the model changed since the page was last written. */
+/* Writes what the model changed since the page was last written (all of
+ * it after a mode change or an APIC-write exit). */
 static void refresh_page(struct vcpu *v)
 {
     struct vcpu_vmx *x = to_vmx(v);
     struct vmx_apicv *s = &x->apicv;
-    const struct lapic *a = &v->lapic;
-    if (page_holds_registers(s) && (!s->page_valid || a->register_changes != s->register_changes)) {
-        lapic_page_registers(a, page_words(x));
-        s->register_changes = a->register_changes;
+    uint64_t written;
+    if (!s->page_valid) {
+        lapic_page_fill(&v->lapic, page_words(x));
+        written = ~UINT64_C(0);
+        s->page_valid = true;
+    } else if (v->lapic.page_changes) {
+        written = lapic_page_update(&v->lapic, page_words(x));
+    } else {
+        return;
+    }
+    if (written & LAPIC_PAGE_SLOT(LAPIC_ICR_HIGH))
         s->icr_high = *page_word(x, LAPIC_ICR_HIGH);
-    }
-    if (page_holds_vectors(s) && (!s->page_valid || a->vector_changes != s->vector_changes)) {
-        lapic_page_vectors(a, page_words(x));
-        s->vector_changes = a->vector_changes;
-        if (vmx_policy.virtual_interrupt_delivery)
-            write_virtual_interrupt_state(v);
-    }
-    s->page_valid = true;
+    if (vmx_policy.virtual_interrupt_delivery)
+        write_virtual_interrupt_state(v, written);
 }
 
 void vmx_apicv_before_entry(struct vcpu *v)
@@ -253,7 +268,8 @@ void vmx_apicv_before_entry(struct vcpu *v)
     follow_apic_mode(v);
     if (!x->virtual_apic)
         return;
-    refresh_page(v);
+    if (page_is_copy())
+        refresh_page(v);
 }
 
 /* What the guest wrote without an exit besides VTPR (29.1.2), which the
@@ -267,7 +283,7 @@ void vmx_apicv_after_exit(struct vcpu *v)
     struct vmx_apicv *s = &x->apicv;
     if (!x->virtual_apic)
         return;
-    if (page_holds_registers(s) && *page_word(x, LAPIC_ICR_HIGH) != s->icr_high) {
+    if (icr_high_virtualized(s) && *page_word(x, LAPIC_ICR_HIGH) != s->icr_high) {
         s->icr_high = *page_word(x, LAPIC_ICR_HIGH);
         vcpu_lapic_register_written(v, LAPIC_ICR_HIGH, s->icr_high);
     }
@@ -355,8 +371,9 @@ enum exit_action vmx_exit_apic_access(struct vcpu *v)
 }
 
 /* A trap-like exit after a write the CPU put in the virtual-APIC page
- * (29.4.3.2, 29.5): the model performs it, and the page then shows what
- * the model made of it (a read-only field, a partial write). */
+ * (29.4.3.2, 29.5): the model performs it, and the register in the page
+ * then shows what the model made of it (a read-only field, a partial
+ * write, a register x2APIC mode lacks). */
 enum exit_action vmx_exit_apic_write(struct vcpu *v)
 {
     struct vcpu_vmx *x = to_vmx(v);
@@ -366,7 +383,7 @@ enum exit_action vmx_exit_apic_write(struct vcpu *v)
     if (lapic_x2apic_mode(&v->lapic))
         value |= (uint64_t)*page_word(x, start + sizeof(uint32_t)) << 32;
     vcpu_lapic_register_written(v, offset, value);
-    x->apicv.page_valid = false;
+    lapic_page_stale(&v->lapic, offset);
     return EXIT_RESUME;
 }
 

@@ -20,7 +20,7 @@
  *
  * The local APIC model (guest/dev/lapic.c) stays the only source of truth.
  * The virtual-APIC page is its copy: before each entry keel writes what the
- * model changed (its change counters say what), after each exit it takes
+ * model changed (its page_changes say what), after each exit it takes
  * back what the guest could change without an exit (VTPR, VICR high, and
  * with virtual-interrupt delivery VIRR and VISR).
  */
@@ -44,10 +44,9 @@ struct vmx_apicv {
     uint64_t apic_base;
     uint64_t window;
     uint32_t controls;              /* the APIC secondary controls now on */
-    /* The virtual-APIC page as keel last wrote it: the model's change
-     * counters then (the page is stale when !page_valid), VICR high. */
+    /* The virtual-APIC page: all of it is stale when !page_valid, else
+     * what the model's page_changes names; VICR high as keel wrote it. */
     bool page_valid;
-    uint32_t vector_changes, register_changes;
     uint32_t icr_high;
     uint64_t eoi_exit_bitmap[4];    /* as last written */
 };

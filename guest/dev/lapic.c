@@ -171,6 +171,10 @@ static int lvt_at(unsigned offset)
     return -1;
 }
 
+/* page_changes bits (lapic.h) of the LVT entries: CMCI, timer to error. */
+#define LVT_SLOTS   (UINT64_C(1) << (LAPIC_LVT_CMCI / REG_STRIDE) | \
+                     UINT64_C(0x3f) << (LAPIC_LVT_TIMER / REG_STRIDE))
+
 static uint64_t saturating_add(uint64_t a, uint64_t b)
 {
     return a > UINT64_MAX - b ? UINT64_MAX : a + b;
@@ -224,16 +228,23 @@ static int highest_vector(const uint32_t *reg)
     return -1;
 }
 
-/* A copy of the registers elsewhere (lapic.h, "copies of the registers")
- * refreshes what these counters say changed. */
-static void vectors_changed(struct lapic *a)
+/* A copy of the registers elsewhere (lapic.h, "a copy of the registers")
+ * refreshes the registers a->page_changes names: bit n for the register at
+ * offset n * 16. */
+static void changed(struct lapic *a, unsigned offset)
 {
-    a->vector_changes++;
+    a->page_changes |= UINT64_C(1) << (offset / REG_STRIDE);
 }
 
-static void registers_changed(struct lapic *a)
+static void all_changed(struct lapic *a)
 {
-    a->register_changes++;
+    a->page_changes = ~UINT64_C(0);
+}
+
+/* The ISR, TMR or IRR register that holds `vector`. */
+static void vector_changed(struct lapic *a, unsigned first, unsigned vector)
+{
+    changed(a, first + vector / VECTORS_PER_REG * REG_STRIDE);
 }
 
 /* PPR (SDM 11.8.3.1): TPR when its class is at least that of the highest
@@ -290,7 +301,8 @@ static bool accept_fixed(struct lapic *a, unsigned vector, bool level_triggered)
         set_vector(a->tmr, vector);
     else
         clear_vector(a->tmr, vector);
-    vectors_changed(a);
+    vector_changed(a, LAPIC_IRR, vector);
+    vector_changed(a, LAPIC_TMR, vector);
     return true;
 }
 
@@ -310,7 +322,8 @@ static void end_of_interrupt(struct lapic *a)
     if (vector < 0)
         return;
     clear_vector(a->isr, (unsigned)vector);
-    vectors_changed(a);
+    vector_changed(a, LAPIC_ISR, (unsigned)vector);
+    changed(a, LAPIC_PPR);
     if (vector_is_set(a->tmr, (unsigned)vector) && a->ops.eoi_broadcast)
         a->ops.eoi_broadcast(a->ops.ctx, (uint8_t)vector);
 }
@@ -479,6 +492,7 @@ static void tsc_deadline_advance(struct lapic *a, uint64_t tsc)
 
 static void disarm_timers(struct lapic *a)
 {
+    changed(a, LAPIC_INITIAL_COUNT);
     a->initial_count = 0;
     a->countdown_running = false;
     a->tsc_deadline = 0;
@@ -535,6 +549,7 @@ static void write_svr(struct lapic *a, uint32_t value)
     if (!software_enabled(a)) {
         for (unsigned i = 0; i < LAPIC_NR_LVT; i++)
             a->lvt[i] |= LVT_MASKED;
+        a->page_changes |= LVT_SLOTS;
     }
 }
 
@@ -688,7 +703,7 @@ static uint32_t register_value(const struct lapic *a, unsigned offset, uint64_t 
  * x2APIC ICR does not come here (x2apic_write_icr()). */
 static void write_register(struct lapic *a, unsigned offset, uint32_t value, uint64_t now_ns)
 {
-    registers_changed(a);
+    changed(a, offset);
     int lvt = lvt_at(offset);
     if (lvt >= 0) {
         write_lvt(a, (enum lvt_index)lvt, value);
@@ -700,6 +715,7 @@ static void write_register(struct lapic *a, unsigned offset, uint32_t value, uin
         break;
     case LAPIC_TPR:
         *a->tpr = (uint8_t)(value & TPR_MASK);
+        changed(a, LAPIC_PPR);
         break;
     case LAPIC_EOI:
         end_of_interrupt(a);
@@ -741,8 +757,7 @@ static void write_register(struct lapic *a, unsigned offset, uint32_t value, uin
 /* Puts every register in its power-up state (SDM 11.4.7.1). */
 static void reset_registers(struct lapic *a)
 {
-    registers_changed(a);
-    vectors_changed(a);
+    all_changed(a);
     a->xapic_id = (a->config.apic_id & XAPIC_ID_BITS) << XAPIC_ID_SHIFT;
     *a->tpr = 0;
     a->ldr = 0;
@@ -790,7 +805,7 @@ static enum lapic_status x2apic_write_icr(struct lapic *a, uint64_t value)
 {
     if (value & X2APIC_ICR_RESERVED)
         return LAPIC_GP;
-    registers_changed(a);
+    changed(a, LAPIC_ICR_LOW);
     a->icr_low = (uint32_t)value & ~ICR_DELIVERY_STATUS;
     a->icr_destination = (uint32_t)(value >> X2APIC_ICR_DESTINATION_SHIFT);
     send_ipi(a, a->icr_low, a->icr_destination);
@@ -884,7 +899,7 @@ void lapic_move_tpr(struct lapic *a, uint8_t *home)
 
 void lapic_enter_virtual_wire_mode(struct lapic *a)
 {
-    registers_changed(a);
+    all_changed(a);
     write_svr(a, a->svr | SVR_APIC_SOFTWARE_ENABLE);
     a->lvt[LVT_LINT0] = (uint32_t)DELIVERY_EXTINT << LVT_DELIVERY_MODE_SHIFT;
     a->lvt[LVT_LINT1] = (uint32_t)DELIVERY_NMI << LVT_DELIVERY_MODE_SHIFT;
@@ -1000,7 +1015,7 @@ enum lapic_status lapic_write_apic_base(struct lapic *a, uint64_t value)
     if (!mode_transition_allowed(from, to))
         return LAPIC_GP;
     a->apic_base = (value & ~IA32_APIC_BASE_BSP) | (a->apic_base & IA32_APIC_BASE_BSP);
-    registers_changed(a);       /* ID, LDR and ICR read differently in x2APIC mode */
+    all_changed(a);             /* ID, LDR and ICR read differently in x2APIC mode */
     if (from != to && to == APIC_MODE_DISABLED)
         reset_registers(a);
     else if (from != to && to == APIC_MODE_X2APIC)
@@ -1016,7 +1031,8 @@ uint8_t lapic_read_cr8(const struct lapic *a)
 void lapic_write_cr8(struct lapic *a, uint64_t cr8)
 {
     *a->tpr = (uint8_t)((cr8 & CR8_TPR_BITS) << CR8_TPR_SHIFT);
-    registers_changed(a);
+    changed(a, LAPIC_TPR);
+    changed(a, LAPIC_PPR);
 }
 
 bool lapic_accept(struct lapic *a, uint8_t vector, bool level_triggered)
@@ -1052,7 +1068,9 @@ bool lapic_ack(struct lapic *a, uint8_t vector)
         return false;
     clear_vector(a->irr, vector);
     set_vector(a->isr, vector);
-    vectors_changed(a);
+    vector_changed(a, LAPIC_IRR, vector);
+    vector_changed(a, LAPIC_ISR, vector);
+    changed(a, LAPIC_PPR);
     return true;
 }
 
@@ -1090,7 +1108,7 @@ uint64_t lapic_next_event(const struct lapic *a, uint64_t now_ns, uint64_t tsc)
     return expiry < now_ns ? now_ns : expiry;
 }
 
-/* ---- copies of the registers ---- */
+/* ---- a copy of the registers ---- */
 
 bool lapic_x2apic_mode(const struct lapic *a)
 {
@@ -1102,61 +1120,71 @@ int lapic_highest_in_service(const struct lapic *a)
     return highest_vector(a->isr);
 }
 
-static uint32_t *page_slot(uint32_t *page, unsigned offset)
+/* The page's word for the register at `offset`, as a read returns it (the
+ * current count excepted: it moves with time, and reads 0 here).  In
+ * x2APIC mode ICR is one 64-bit register at 300H, its destination in the
+ * word at 304H, and DFR and ICR high do not exist (SDM 11.12.1.2, 11.12.9;
+ * SDM vol. 3C 29.5 for the page). */
+static uint32_t page_value(const struct lapic *a, unsigned offset)
 {
-    return &page[offset / REG_WIDTH];
+    if (offset == LAPIC_CURRENT_COUNT || (!(xapic_access(offset) & REG_READ) &&
+                                          !(x2apic_access(offset) & REG_READ)))
+        return 0;
+    if (x2apic_mode(a) && (offset == LAPIC_DFR || offset == LAPIC_ICR_HIGH))
+        return 0;
+    return register_value(a, offset, 0);
 }
 
-void lapic_page_vectors(const struct lapic *a, uint32_t *page)
+static void write_page_slot(const struct lapic *a, uint32_t *page, unsigned slot)
 {
-    for (unsigned i = 0; i < NR_VECTOR_REGS; i++) {
-        *page_slot(page, LAPIC_ISR + i * REG_STRIDE) = a->isr[i];
-        *page_slot(page, LAPIC_TMR + i * REG_STRIDE) = a->tmr[i];
-        *page_slot(page, LAPIC_IRR + i * REG_STRIDE) = a->irr[i];
-    }
+    unsigned offset = slot * REG_STRIDE;
+    page[offset / REG_WIDTH] = page_value(a, offset);
+    if (offset == LAPIC_ICR_LOW)
+        page[(offset + REG_WIDTH) / REG_WIDTH] = x2apic_mode(a) ? a->icr_destination : 0;
 }
 
-/* The registers lapic_page_registers() writes: every readable one but the
- * vector registers (lapic_page_vectors()) and the current count, which
- * moves with time. */
-static const uint16_t page_register_offsets[] = {
-    LAPIC_ID, LAPIC_VERSION, LAPIC_TPR, LAPIC_PPR, LAPIC_EOI, LAPIC_LDR, LAPIC_DFR, LAPIC_SVR,
-    LAPIC_ESR, LAPIC_LVT_CMCI, LAPIC_ICR_LOW, LAPIC_ICR_HIGH, LAPIC_LVT_TIMER,
-    LAPIC_LVT_THERMAL, LAPIC_LVT_PMC, LAPIC_LVT_LINT0, LAPIC_LVT_LINT1, LAPIC_LVT_ERROR,
-    LAPIC_INITIAL_COUNT, LAPIC_DIVIDE_CONFIG,
-};
-
-void lapic_page_registers(const struct lapic *a, uint32_t *page)
+void lapic_page_fill(struct lapic *a, uint32_t *page)
 {
-    const unsigned nr = sizeof(page_register_offsets) / sizeof(page_register_offsets[0]);
-    for (unsigned i = 0; i < nr; i++)
-        *page_slot(page, page_register_offsets[i]) =
-            register_value(a, page_register_offsets[i], 0);
-    /* x2APIC mode has one 64-bit ICR whose bits 63:32 are the destination
-     * and no DFR or ICR high (SDM 11.12.1.2, 11.12.9). */
-    bool x2apic = x2apic_mode(a);
-    *page_slot(page, LAPIC_ICR_LOW + REG_WIDTH) = x2apic ? a->icr_destination : 0;
-    if (x2apic) {
-        *page_slot(page, LAPIC_ICR_HIGH) = 0;
-        *page_slot(page, LAPIC_DFR) = 0;
-    }
+    for (unsigned slot = 0; slot < LAPIC_PAGE_SLOTS; slot++)
+        write_page_slot(a, page, slot);
+    a->page_changes = 0;
+}
+
+void lapic_page_stale(struct lapic *a, unsigned offset)
+{
+    if (offset < LAPIC_PAGE_SLOTS * REG_STRIDE)
+        changed(a, offset);
+}
+
+uint64_t lapic_page_update(struct lapic *a, uint32_t *page)
+{
+    uint64_t written = a->page_changes;
+    for (uint64_t left = written; left; left &= left - 1)
+        write_page_slot(a, page, (unsigned)__builtin_ctzll(left));
+    a->page_changes = 0;
+    return written;
 }
 
 void lapic_take_vectors(struct lapic *a, const uint32_t *page)
 {
-    bool tmr_changed = false;
+    /* IRR and ISR word i are page words 4 * i from the registers' starts. */
+    const uint32_t *irr = page + LAPIC_IRR / REG_WIDTH, *isr = page + LAPIC_ISR / REG_WIDTH;
+    const unsigned words_per_reg = REG_STRIDE / REG_WIDTH;
+    /* Most calls find nothing new: look before taking. */
+    uint32_t differ = 0;
+    for (unsigned i = 0; i < NR_VECTOR_REGS; i++)
+        differ |= (irr[i * words_per_reg] ^ a->irr[i]) | (isr[i * words_per_reg] ^ a->isr[i]);
+    if (!differ)
+        return;
     for (unsigned i = 0; i < NR_VECTOR_REGS; i++) {
-        uint32_t irr = page[(LAPIC_IRR + i * REG_STRIDE) / REG_WIDTH];
-        uint32_t self_ipis = irr & ~a->irr[i];
+        uint32_t self_ipis = irr[i * words_per_reg] & ~a->irr[i];
         if (a->tmr[i] & self_ipis) {
             a->tmr[i] &= ~self_ipis;
-            tmr_changed = true;
+            changed(a, LAPIC_TMR + i * REG_STRIDE);
         }
-        a->irr[i] = irr;
-        a->isr[i] = page[(LAPIC_ISR + i * REG_STRIDE) / REG_WIDTH];
+        a->irr[i] = irr[i * words_per_reg];
+        a->isr[i] = isr[i * words_per_reg];
     }
-    if (tmr_changed)
-        vectors_changed(a);
 }
 
 void lapic_virtual_eoi(struct lapic *a, uint8_t vector)

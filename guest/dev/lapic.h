@@ -19,12 +19,12 @@
  *     lapic_ops.nmi;
  *   - the timer: lapic_next_event() says when to arm a host timer,
  *     lapic_update() makes expired timers raise their interrupts;
- *   - copies of the registers: lapic_page_registers()/lapic_page_vectors()
- *     lay the registers out as the xAPIC page for an agent that serves
- *     reads itself (VT-x's virtual-APIC page), the change counters say when
- *     to do it again, and lapic_take_vectors()/lapic_virtual_eoi() take
- *     back what such an agent did to IRR and ISR on the model's behalf
- *     (VT-x's virtual-interrupt delivery).
+ *   - a copy of the registers: lapic_page_fill()/lapic_page_update() lay
+ *     them out as the xAPIC page for an agent that serves reads itself
+ *     (VT-x's virtual-APIC page), page_changes says which changed since,
+ *     and lapic_take_vectors()/lapic_virtual_eoi() take back what such an
+ *     agent did to IRR and ISR on the model's behalf (VT-x's
+ *     virtual-interrupt delivery).
  *
  * The glue is expected to call lapic_update(now_ns, tsc) on every VM exit
  * before it emulates anything or asks for lapic_pending_vector(), and to
@@ -209,12 +209,11 @@ struct lapic {
 
     uint64_t ipis_dropped;
 
-    /* Bumped whenever a register as read changes, so that a copy of the
-     * registers (lapic_page_registers()) knows when to refresh: one for
-     * IRR, ISR and TMR, one for every other register.  The current count
-     * and PPR, which follow time and the others, do not count. */
-    uint32_t vector_changes;
-    uint32_t register_changes;
+    /* The registers whose value as read changed since a copy of them was
+     * last brought up to date (lapic_page_fill(), lapic_page_update()):
+     * bit n for the register at offset n * 16.  The current count, which
+     * follows time, never counts. */
+    uint64_t page_changes;
 };
 
 /* Puts `a` in its power-up state (SDM 11.4.7.1: IRR, ISR, TMR, ICR, LDR,
@@ -362,7 +361,7 @@ void lapic_update(struct lapic *a, uint64_t now_ns, uint64_t tsc);
  * TSC deadline is converted with config.tsc_khz, rounded up. */
 uint64_t lapic_next_event(const struct lapic *a, uint64_t now_ns, uint64_t tsc);
 
-/* ---- copies of the registers ---- */
+/* ---- a copy of the registers ---- */
 
 /* The words of a register page that hold registers: offsets 0-3FFH. */
 #define LAPIC_PAGE_WORDS                (0x400u / 4u)
@@ -373,25 +372,32 @@ bool lapic_x2apic_mode(const struct lapic *a);
 /* The highest vector in ISR, or -1. */
 int lapic_highest_in_service(const struct lapic *a);
 
-/* The registers as a read returns them, each at its offset in `page`
- * (LAPIC_PAGE_WORDS 32-bit words; word offset / 4), as the xAPIC page lays
- * them out (SDM 11.4.1).  lapic_page_vectors() writes ISR, TMR and IRR;
- * lapic_page_registers() every other register but the current count: ID,
- * version, TPR, PPR, EOI (0), LDR, DFR, SVR, ESR, ICR, the LVT entries,
- * initial count and divide configuration.  In x2APIC mode ID and LDR are
- * the x2APIC ones, and ICR is one 64-bit register at 300H (destination in
- * the word at 304H), the layout VT-x's virtual-APIC page gives the x2APIC
- * MSRs (SDM vol. 3C 29.5); DFR and ICR high, which x2APIC mode lacks, are
- * 0.  No other word of `page` is written. */
-void lapic_page_vectors(const struct lapic *a, uint32_t *page);
-void lapic_page_registers(const struct lapic *a, uint32_t *page);
+/* One copy of the registers, as an agent that serves reads itself (VT-x's
+ * virtual-APIC page) keeps it: `page` is LAPIC_PAGE_WORDS 32-bit words, the
+ * register at offset n * 16 in word n * 4 as the xAPIC page lays them out
+ * (SDM 11.4.1), what a read returns (0 for the current count, the EOI
+ * register and reserved offsets), bytes 4-15 of each register 0.  In
+ * x2APIC mode ID and LDR are the x2APIC ones, and ICR is one 64-bit
+ * register at 300H (destination in the word at 304H), the layout VT-x's
+ * virtual-APIC page gives the x2APIC MSRs (SDM vol. 3C 29.5); DFR and ICR
+ * high, which x2APIC mode lacks, are 0.  lapic_page_fill() writes every
+ * register, lapic_page_update() those in page_changes and returns that
+ * mask; both clear it. */
+#define LAPIC_PAGE_SLOTS                64u
+#define LAPIC_PAGE_SLOT(offset)         (UINT64_C(1) << ((offset) / 16u))
+void lapic_page_fill(struct lapic *a, uint32_t *page);
+uint64_t lapic_page_update(struct lapic *a, uint32_t *page);
+/* Someone else wrote the copy's register at `offset` (any offset in it):
+ * the next lapic_page_update() writes it again. */
+void lapic_page_stale(struct lapic *a, unsigned offset);
 
 /* IRR and ISR as an agent delivering the model's interrupts itself (VT-x
  * virtual-interrupt delivery, SDM vol. 3C 29.2) left them in `page`, laid
- * out as above: the model takes both.  Vectors new in IRR can only be
- * self-IPIs the agent accepted, which are edge-triggered: their TMR bits
- * are cleared (SDM 11.8.4).  EOIs the agent performed are not broadcast
- * here: see lapic_virtual_eoi(). */
+ * out as above: the model takes both, and they do not count as changes
+ * (the page has them).  Vectors new in IRR can only be self-IPIs the agent
+ * accepted, which are edge-triggered: their TMR bits are cleared (SDM
+ * 11.8.4), a change.  EOIs the agent performed are not broadcast here: see
+ * lapic_virtual_eoi(). */
 void lapic_take_vectors(struct lapic *a, const uint32_t *page);
 
 /* The agent already took `vector` out of ISR for an EOI (VT-x EOI

@@ -1344,21 +1344,33 @@ TEST(register_page_matches_the_reads)
     wr(&b, LVTERR, 0x33);
     wr(&b, TMICT, 1000);
     wr(&b, TDCR, 0xb);
+    CHECK(lapic_accept(&b.a, 0x41, true));
+    CHECK(lapic_accept(&b.a, 0x92, false));
+    CHECK_EQ_I(take_interrupt(&b), 0x92);
     for (unsigned i = 0; i < LAPIC_PAGE_WORDS; i++)
         page[i] = 0xa5a5a5a5u;
-    lapic_page_registers(&b.a, page);
+    lapic_page_fill(&b.a, page);
+    CHECK_EQ_U(b.a.page_changes, 0);
     static const unsigned offsets[] = {
         ID, VER, TPR, PPR, LDR, DFR, SVR, ESR, LVTCMCI, ICR_LO, ICR_HI, LVTT, LVTTHERM, LVTPC,
         LVTLINT0, LVTLINT1, LVTERR, TMICT, TDCR,
     };
     for (size_t i = 0; i < sizeof(offsets) / sizeof(offsets[0]); i++)
         CHECK_EQ_U(page_at(page, offsets[i]), rd(&b, offsets[i]));
+    for (unsigned i = 0; i < 8; i++) {
+        CHECK_EQ_U(page_at(page, ISR + i * 0x10), rd(&b, ISR + i * 0x10));
+        CHECK_EQ_U(page_at(page, TMR + i * 0x10), rd(&b, TMR + i * 0x10));
+        CHECK_EQ_U(page_at(page, IRR + i * 0x10), rd(&b, IRR + i * 0x10));
+    }
+    CHECK_EQ_U(page_at(page, IRR + 0x20), 1u << 1);        /* 0x41: IRR word 2 */
+    CHECK_EQ_U(page_at(page, TMR + 0x20), 1u << 1);        /* level-triggered */
+    CHECK_EQ_U(page_at(page, ISR + 0x40), 1u << 18);       /* 0x92: ISR word 4 */
+    /* The current count moves with time, EOI and reserved offsets read 0,
+     * and so do bytes 4-15 of each register. */
+    CHECK_EQ_U(page_at(page, TMCCT), 0);
     CHECK_EQ_U(page_at(page, EOI), 0);
+    CHECK_EQ_U(page_at(page, 0x000), 0);
     CHECK_EQ_U(page_at(page, ICR_LO + 4), 0);
-    /* Nothing else is touched: the vector registers and the current count
-     * are not this function's. */
-    CHECK_EQ_U(page_at(page, IRR), 0xa5a5a5a5u);
-    CHECK_EQ_U(page_at(page, TMCCT), 0xa5a5a5a5u);
     CHECK_EQ_U(page_at(page, ID + 4), 0xa5a5a5a5u);
 }
 
@@ -1373,7 +1385,7 @@ TEST(register_page_in_x2apic_mode)
     enter_x2apic(&b);
     CHECK(lapic_x2apic_mode(&b.a));
     CHECK_EQ_I(msr_wr(&b, X2(ICR_LO), UINT64_C(0x0000001700000000) | 0x4030), LAPIC_OK);
-    lapic_page_registers(&b.a, page);
+    lapic_page_fill(&b.a, page);
     CHECK_EQ_U(page_at(page, ID), 0x23);                     /* the x2APIC ID */
     CHECK_EQ_U(page_at(page, LDR), (0x2u << 16) | (1u << 3));  /* cluster 2, member 3 */
     CHECK_EQ_U(page_at(page, ICR_LO), 0x4030);
@@ -1382,46 +1394,77 @@ TEST(register_page_in_x2apic_mode)
     CHECK_EQ_U(page_at(page, DFR), 0);
     CHECK_EQ_U((uint64_t)page_at(page, ICR_LO + 4) << 32 | page_at(page, ICR_LO),
                x2rd(&b, X2(ICR_LO)));
+    /* A new ICR: only ICR is written again. */
+    page[ID / 4] = 0xdead;
+    CHECK_EQ_I(msr_wr(&b, X2(ICR_LO), UINT64_C(0x0000002900000000) | 0x4031), LAPIC_OK);
+    CHECK_EQ_U(lapic_page_update(&b.a, page), LAPIC_PAGE_SLOT(ICR_LO));
+    CHECK_EQ_U(page_at(page, ICR_LO), 0x4031);
+    CHECK_EQ_U(page_at(page, ICR_LO + 4), 0x29);
+    CHECK_EQ_U(page_at(page, ID), 0xdead);
 }
 
-TEST(vector_page_and_change_counters)
+/* Which registers each kind of event marks for lapic_page_update(). */
+TEST(page_changes_name_what_changed)
 {
     static struct bench b;
     static uint32_t page[LAPIC_PAGE_WORDS];
     bench_init(&b);
+    CHECK_EQ_U(b.a.page_changes, ~UINT64_C(0));             /* reset: everything */
     software_enable(&b);
-    uint32_t vectors = b.a.vector_changes, registers = b.a.register_changes;
+    lapic_page_fill(&b.a, page);
     CHECK(lapic_accept(&b.a, 0x41, true));
-    CHECK(lapic_accept(&b.a, 0x92, false));
-    CHECK(b.a.vector_changes != vectors);
-    CHECK_EQ_U(b.a.register_changes, registers);
-    CHECK_EQ_I(take_interrupt(&b), 0x92);
-    lapic_page_vectors(&b.a, page);
-    CHECK_EQ_U(page_at(page, IRR + 0x20), 1u << 1);        /* 0x41: IRR word 2 */
-    CHECK_EQ_U(page_at(page, TMR + 0x20), 1u << 1);        /* level-triggered */
-    CHECK_EQ_U(page_at(page, ISR + 0x40), 1u << 18);       /* 0x92: ISR word 4 */
-    CHECK_EQ_I(lapic_highest_in_service(&b.a), 0x92);
-    vectors = b.a.vector_changes;
-    /* Reads change nothing; writes of registers count as register changes. */
+    CHECK_EQ_U(lapic_page_update(&b.a, page), LAPIC_PAGE_SLOT(IRR + 0x20) |
+                                               LAPIC_PAGE_SLOT(TMR + 0x20));
+    CHECK_EQ_U(page_at(page, IRR + 0x20), 1u << 1);
+    CHECK_EQ_I(take_interrupt(&b), 0x41);
+    CHECK_EQ_U(lapic_page_update(&b.a, page), LAPIC_PAGE_SLOT(IRR + 0x20) |
+                                               LAPIC_PAGE_SLOT(ISR + 0x20) |
+                                               LAPIC_PAGE_SLOT(PPR));
+    CHECK_EQ_U(page_at(page, PPR), 0x40);
+    /* Reads change nothing. */
     (void)rd(&b, PPR);
     (void)rd(&b, TMCCT);
-    CHECK_EQ_U(b.a.vector_changes, vectors);
-    CHECK_EQ_U(b.a.register_changes, registers);
-    wr(&b, TPR, 0x10);
-    CHECK(b.a.register_changes != registers);
-    registers = b.a.register_changes;
-    lapic_write_cr8(&b.a, 2);
-    CHECK(b.a.register_changes != registers);
+    CHECK_EQ_U(b.a.page_changes, 0);
     wr(&b, EOI, 0);
-    CHECK(b.a.vector_changes != vectors);
-    CHECK_EQ_I(lapic_highest_in_service(&b.a), -1);
-    /* A timer expiry puts its vector in IRR: a vector change. */
+    CHECK_EQ_U(lapic_page_update(&b.a, page), LAPIC_PAGE_SLOT(EOI) |
+                                               LAPIC_PAGE_SLOT(ISR + 0x20) |
+                                               LAPIC_PAGE_SLOT(PPR));
+    wr(&b, TPR, 0x10);
+    CHECK_EQ_U(lapic_page_update(&b.a, page), LAPIC_PAGE_SLOT(TPR) | LAPIC_PAGE_SLOT(PPR));
+    lapic_write_cr8(&b.a, 2);
+    CHECK_EQ_U(lapic_page_update(&b.a, page), LAPIC_PAGE_SLOT(TPR) | LAPIC_PAGE_SLOT(PPR));
+    CHECK_EQ_U(page_at(page, TPR), 0x20);
+    /* Software disable masks every LVT entry. */
+    wr(&b, SVR, 0xff);
+    CHECK_EQ_U(lapic_page_update(&b.a, page),
+               LAPIC_PAGE_SLOT(SVR) | LAPIC_PAGE_SLOT(LVTCMCI) | LAPIC_PAGE_SLOT(LVTT) |
+               LAPIC_PAGE_SLOT(LVTTHERM) | LAPIC_PAGE_SLOT(LVTPC) | LAPIC_PAGE_SLOT(LVTLINT0) |
+               LAPIC_PAGE_SLOT(LVTLINT1) | LAPIC_PAGE_SLOT(LVTERR));
+    CHECK_EQ_U(page_at(page, LVTLINT0), 0x10000);
+    software_enable(&b);
+    /* Entering TSC-deadline mode disarms the count-down: initial count 0. */
+    wr(&b, TMICT, 500);
+    (void)lapic_page_update(&b.a, page);
+    wr(&b, LVTT, TSC_DEADLINE_MODE | 0x51);
+    CHECK_EQ_U(lapic_page_update(&b.a, page), LAPIC_PAGE_SLOT(LVTT) |
+                                               LAPIC_PAGE_SLOT(TMICT));
+    CHECK_EQ_U(page_at(page, TMICT), 0);
+    /* A timer expiry puts its vector in IRR. */
     wr(&b, LVTT, 0x51);
     wr(&b, TMICT, 10);
-    vectors = b.a.vector_changes;
+    (void)lapic_page_update(&b.a, page);
     advance(&b, 1000);
     CHECK(irr_has(&b, 0x51));
-    CHECK(b.a.vector_changes != vectors);
+    CHECK_EQ_U(lapic_page_update(&b.a, page), LAPIC_PAGE_SLOT(IRR + 0x20) |
+                                               LAPIC_PAGE_SLOT(TMR + 0x20));
+    /* Someone else wrote the copy: that register is written again. */
+    page[LVTERR / 4] = 0x1234;
+    lapic_page_stale(&b.a, LVTERR + 2);
+    CHECK_EQ_U(lapic_page_update(&b.a, page), LAPIC_PAGE_SLOT(LVTERR));
+    CHECK_EQ_U(page_at(page, LVTERR), rd(&b, LVTERR));
+    /* The mode changes every register. */
+    enter_x2apic(&b);
+    CHECK_EQ_U(b.a.page_changes, ~UINT64_C(0));
 }
 
 /* What VT-x's virtual-interrupt delivery does to VIRR and VISR while the
@@ -1441,7 +1484,7 @@ TEST(take_vectors_follows_deliveries_eois_and_self_ipis)
     CHECK(lapic_accept(&b.a, 0x61, true));          /* level, from an I/O APIC */
     CHECK(lapic_accept(&b.a, 0x40, false));
     CHECK(lapic_accept(&b.a, 0x38, true));
-    lapic_page_vectors(&b.a, page);
+    lapic_page_fill(&b.a, page);
     /* The CPU delivers 0x61 and 0x40, the guest EOIs 0x61 (the bitmap
      * makes that exit later), and self-IPIs 0x38, which was level. */
     page_set(page, IRR, 0x61, false);
@@ -1454,7 +1497,6 @@ TEST(take_vectors_follows_deliveries_eois_and_self_ipis)
     page_set(page, ISR, 0x38, false);               /* ...EOId... */
     page_set(page, IRR, 0x38, true);                /* ...and self-IPIed again */
     page_set(page, IRR, 0x22, true);                /* a new self-IPI */
-    uint32_t vectors = b.a.vector_changes;
     lapic_take_vectors(&b.a, page);
     CHECK(!irr_has(&b, 0x61) && !isr_has(&b, 0x61));
     CHECK(!irr_has(&b, 0x40) && isr_has(&b, 0x40));
@@ -1464,17 +1506,16 @@ TEST(take_vectors_follows_deliveries_eois_and_self_ipis)
      * self-IPI from the interrupt it already had). 0x22 is edge. */
     CHECK(b.a.tmr[1] & (1u << (0x38 - 32)));
     CHECK_EQ_U(b.a.tmr[1] & (1u << (0x22 - 32)), 0);
-    CHECK_EQ_U(b.a.vector_changes, vectors);        /* the page has all of it already */
+    CHECK_EQ_U(b.a.page_changes, 0);                /* the page has all of it already */
     /* A self-IPI of a vector whose TMR bit was set clears it, which the
      * page must be told: a change. */
     CHECK(lapic_accept(&b.a, 0x70, true));
     CHECK_EQ_I(take_interrupt(&b), 0x70);
-    lapic_page_vectors(&b.a, page);
+    (void)lapic_page_update(&b.a, page);
     page_set(page, IRR, 0x70, true);
-    vectors = b.a.vector_changes;
     lapic_take_vectors(&b.a, page);
     CHECK_EQ_U(b.a.tmr[3] & (1u << (0x70 - 96)), 0);
-    CHECK(b.a.vector_changes != vectors);
+    CHECK_EQ_U(b.a.page_changes, LAPIC_PAGE_SLOT(TMR + 0x30));
     CHECK_EQ_I(lapic_pending_vector(&b.a), -1);     /* 0x70 is in service too */
 }
 

@@ -12,8 +12,9 @@
  *     never on together (26.2.1.1);
  *   - disabled, or a base keel could not move its window to: neither.
  * APIC-register virtualization and virtual-interrupt delivery stay on
- * whatever the mode once the policy has them; without either of the first
- * two they only act on EOI, TPR and self-IPIs the guest cannot reach.
+ * whatever the mode once the policy has them: without the APIC-access page
+ * or virtual x2APIC mode no register access reaches them, and virtual-
+ * interrupt delivery goes on delivering the model's vectors.
  */
 #include "vmx/apicv.h"
 
@@ -358,11 +359,11 @@ enum exit_action vmx_exit_apic_access(struct vcpu *v)
     struct apic_access access;
     vmx_decode_apic_access(vmx_exit_qualification(v), &access);
     if (!vmx_apic_access_is_data(&access) || !x->apicv.mapped) {
-        kprintf("keel: vm %s: APIC-access exit of type %u at offset %x\n", v->vm->name,
-                access.type, access.offset);
+        kprintf("keel: vm %s: APIC-access exit of type %u at offset %x: not a data access "
+                "keel emulates\n", v->vm->name, access.type, access.offset);
         vmx_report_vcpu(v);
-        vm_stop(v->vm, VM_STOP_UNHANDLED, 0, "APIC-access exit of type %u (not a data access)",
-                access.type);
+        vm_stop(v->vm, VM_STOP_UNHANDLED, 0, "APIC-access exit of type %u (code fetched from, "
+                "or an event delivered through, the xAPIC page)", access.type);
         return EXIT_RESUME;
     }
     uint64_t gpa = x->apicv.mapped_gpa + access.offset;

@@ -1,9 +1,10 @@
 /*
- * APIC virtualization: see vmx/apicv.h.  Section numbers are the SDM vol.
+ * APIC virtualization: see vmx/apicv.h; the hooks that call in here are in
+ * vmx/vcpu_vmx.h.  Section numbers are the SDM vol.
  * 3C's: chapter 29 "APIC Virtualization and Virtual Interrupts", 26.2.1.1
  * for the VM-entry checks on these controls, 28.2.1 for the exits.
  *
- * Which controls are on follows the guest's APIC (follow_apic_mode()):
+ * Which controls are on follows the guest's APIC (vmx_apicv_follow_mode()):
  *   - xAPIC mode, page at keel's window: "virtualize APIC accesses" with
  *     the APIC-access page mapped at the window (EPT, or the shadow tables
  *     through vcpu_backend_page());
@@ -177,12 +178,10 @@ static void write_secondary_controls(struct vcpu_vmx *x, uint32_t apic_controls)
 /* The controls for the APIC's mode and base, set again whenever either
  * changed: only a WRMSR of IA32_APIC_BASE (vcpu->apic_base_written) or a
  * restart changes them. */
-static void follow_apic_mode(struct vcpu *v)
+void vmx_apicv_follow_mode(struct vcpu *v)
 {
     struct vcpu_vmx *x = to_vmx(v);
     struct vmx_apicv *s = &x->apicv;
-    if (s->mode_known && !v->apic_base_written)
-        return;
     v->apic_base_written = false;
     uint64_t base = lapic_apic_base(&v->lapic), window = pc_lapic_window(v->vm);
     if (s->mode_known && base == s->apic_base && window == s->window)
@@ -202,19 +201,11 @@ static void follow_apic_mode(struct vcpu *v)
     if ((mode ^ s->controls) & SECONDARY_EXEC_VIRTUALIZE_X2APIC_MODE)
         set_x2apic_msr_exits(x, mode & SECONDARY_EXEC_VIRTUALIZE_X2APIC_MODE);
     write_secondary_controls(x, (s->controls & ~MODE_CONTROLS) | mode);
+    s->take_back = vmx_policy.virtual_interrupt_delivery || icr_high_virtualized(s);
     s->page_valid = false;      /* the layout of ID, LDR and ICR follows the mode */
 }
 
 /* ---- the virtual-APIC page as the model's copy ---- */
-
-/* The page holds the model's registers when the CPU reads any of them from
- * there: with APIC-register virtualization (29.4.2, 29.5) and with
- * virtual-interrupt delivery (VIRR and VISR, 29.1.1).  The TPR shadow
- * alone reads VTPR only, which keel keeps by itself. */
-static bool page_is_copy(void)
-{
-    return vmx_policy.apic_register_virtualization || vmx_policy.virtual_interrupt_delivery;
-}
 
 #define VECTOR_SLOTS(first) (UINT64_C(0xff) << ((first) / REG_STRIDE))
 
@@ -242,8 +233,8 @@ static void write_virtual_interrupt_state(struct vcpu *v, uint64_t written)
 }
 
 /* Writes what the model changed since the page was last written (all of
- * it after a mode change or an APIC-write exit). */
-static void refresh_page(struct vcpu *v)
+ * it after a mode change). */
+void vmx_apicv_refresh_page(struct vcpu *v)
 {
     struct vcpu_vmx *x = to_vmx(v);
     struct vmx_apicv *s = &x->apicv;
@@ -263,27 +254,15 @@ static void refresh_page(struct vcpu *v)
         write_virtual_interrupt_state(v, written);
 }
 
-void vmx_apicv_before_entry(struct vcpu *v)
-{
-    struct vcpu_vmx *x = to_vmx(v);
-    follow_apic_mode(v);
-    if (!x->virtual_apic)
-        return;
-    if (page_is_copy())
-        refresh_page(v);
-}
-
 /* What the guest wrote without an exit besides VTPR (29.1.2), which the
- * model keeps there (lapic_move_tpr()): VICR high, whose
- * writes are virtualized without an exit (29.4.3.2) while the model needs
- * it for the ICR low write that sends the IPI; with virtual-interrupt
- * delivery, VIRR and VISR (deliveries, EOIs and self-IPIs: 29.1.3, 29.2). */
-void vmx_apicv_after_exit(struct vcpu *v)
+ * model keeps there (lapic_move_tpr()): VICR high, whose writes are virtualized without an exit
+ * (29.4.3.2) while the model needs it for the ICR low write that sends the
+ * IPI; with virtual-interrupt delivery, VIRR and VISR (deliveries, EOIs and
+ * self-IPIs: 29.1.3, 29.2). */
+void vmx_apicv_take_back(struct vcpu *v)
 {
     struct vcpu_vmx *x = to_vmx(v);
     struct vmx_apicv *s = &x->apicv;
-    if (!x->virtual_apic)
-        return;
     if (icr_high_virtualized(s) && *page_word(x, LAPIC_ICR_HIGH) != s->icr_high) {
         s->icr_high = *page_word(x, LAPIC_ICR_HIGH);
         vcpu_lapic_register_written(v, LAPIC_ICR_HIGH, s->icr_high);
@@ -329,7 +308,7 @@ void vmx_apicv_setup(struct vcpu *v)
     }
     if (vmx_policy.apic_access && !s->apic_access_phys)
         s->apic_access_phys = frame_alloc();
-    map_apic_access_page(v, false, 0);              /* a restart: follow_apic_mode() maps it */
+    map_apic_access_page(v, false, 0);      /* a restart: vmx_apicv_follow_mode() maps it */
     if (s->controls & SECONDARY_EXEC_VIRTUALIZE_X2APIC_MODE)
         set_x2apic_msr_exits(x, false);
     write_secondary_controls(x, controls);
@@ -344,6 +323,12 @@ void vmx_apicv_setup(struct vcpu *v)
     }
     s->mode_known = false;
     s->page_valid = false;
+    /* The page holds the model's registers where the CPU reads any of them
+     * from there: with APIC-register virtualization (29.4.2, 29.5) and with
+     * virtual-interrupt delivery (VIRR and VISR, 29.1.1).  The TPR shadow
+     * alone reads VTPR only, which the hooks keep. */
+    s->copy = vmx_policy.apic_register_virtualization || vmx_policy.virtual_interrupt_delivery;
+    s->take_back = vmx_policy.virtual_interrupt_delivery;
     v->virtual_interrupt_delivery = vmx_policy.virtual_interrupt_delivery;
 }
 

@@ -44,6 +44,10 @@ struct vmx_apicv {
     uint64_t apic_base;
     uint64_t window;
     uint32_t controls;              /* the APIC secondary controls now on */
+    /* What the hooks in vmx/vcpu_vmx.h look at on every exit and entry:
+     * the page is the model's copy (copy), the guest writes registers
+     * there that keel must take back after an exit (take_back). */
+    bool copy, take_back;
     /* The virtual-APIC page: all of it is stale when !page_valid, else
      * what the model's page_changes names; VICR high as keel wrote it. */
     bool page_valid;
@@ -56,12 +60,14 @@ struct vmx_apicv {
  * the TPR shadow is set up. */
 void vmx_apicv_setup(struct vcpu *v);
 
-/* After each exit: the model takes what the guest changed without exits. */
-void vmx_apicv_after_exit(struct vcpu *v);
-
-/* Before each entry: the controls follow the APIC's mode and base, the
- * virtual-APIC page what the model changed. */
-void vmx_apicv_before_entry(struct vcpu *v);
+/* The work of the hooks vmx_apicv_after_exit() and vmx_apicv_before_entry()
+ * (vmx/vcpu_vmx.h), which call these only when there is some: after an
+ * exit the model takes what the guest changed without exits; before an
+ * entry the controls follow the APIC's mode and base, and the page what
+ * the model changed. */
+void vmx_apicv_take_back(struct vcpu *v);
+void vmx_apicv_follow_mode(struct vcpu *v);
+void vmx_apicv_refresh_page(struct vcpu *v);
 
 /* vmx/vm_ept.c: one 4 KiB page of host memory mapped read/write at gpa in
  * vm's EPT, or taken out, with INVEPT after.  Return an enum ept_status. */

@@ -285,4 +285,23 @@ void entry_failure_explain_current(uint32_t exit_reason, uint64_t exit_qualifica
 uint64_t vmx_cr0_real(const struct vcpu_vmx *x, uint64_t guest_cr0);
 uint64_t vmx_cr4_real(const struct vcpu_vmx *x, uint64_t guest_cr4);
 
+/* vmx/apicv.c's hooks around each entry: the checks inline here, the work
+ * there.  (With the TPR shadow the guest's TPR lives in VTPR, where the
+ * model keeps it: SDM vol. 3C 29.1.1.) */
+static inline void vmx_apicv_after_exit(struct vcpu *v)
+{
+    struct vcpu_vmx *x = to_vmx(v);
+    if (x->apicv.take_back)
+        vmx_apicv_take_back(v);
+}
+
+static inline void vmx_apicv_before_entry(struct vcpu *v)
+{
+    struct vcpu_vmx *x = to_vmx(v);
+    if (!x->apicv.mode_known || v->apic_base_written)
+        vmx_apicv_follow_mode(v);
+    if (x->apicv.copy && (!x->apicv.page_valid || v->lapic.page_changes))
+        vmx_apicv_refresh_page(v);
+}
+
 #endif

@@ -1172,6 +1172,7 @@ void lapic_take_vectors(struct lapic *a, const uint32_t *page)
     const unsigned words_per_reg = REG_STRIDE / REG_WIDTH;
     /* Most calls find nothing new: look before taking. */
     uint32_t differ = 0;
+#pragma GCC unroll 8
     for (unsigned i = 0; i < NR_VECTOR_REGS; i++)
         differ |= (irr[i * words_per_reg] ^ a->irr[i]) | (isr[i * words_per_reg] ^ a->isr[i]);
     if (!differ)

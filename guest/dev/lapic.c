@@ -296,13 +296,17 @@ static bool accept_fixed(struct lapic *a, unsigned vector, bool level_triggered)
         signal_error(a, ESR_RECEIVE_ILLEGAL_VECTOR);
         return false;
     }
-    set_vector(a->irr, vector);
-    if (level_triggered)
-        set_vector(a->tmr, vector);
-    else
-        clear_vector(a->tmr, vector);
-    vector_changed(a, LAPIC_IRR, vector);
-    vector_changed(a, LAPIC_TMR, vector);
+    if (!vector_is_set(a->irr, vector)) {
+        set_vector(a->irr, vector);
+        vector_changed(a, LAPIC_IRR, vector);
+    }
+    if (vector_is_set(a->tmr, vector) != level_triggered) {
+        if (level_triggered)
+            set_vector(a->tmr, vector);
+        else
+            clear_vector(a->tmr, vector);
+        vector_changed(a, LAPIC_TMR, vector);
+    }
     return true;
 }
 
@@ -1127,6 +1131,13 @@ int lapic_highest_in_service(const struct lapic *a)
  * SDM vol. 3C 29.5 for the page). */
 static uint32_t page_value(const struct lapic *a, unsigned offset)
 {
+    /* The vector registers first: they change most. */
+    if (in_vector_regs(offset, LAPIC_ISR))
+        return a->isr[(offset - LAPIC_ISR) / REG_STRIDE];
+    if (in_vector_regs(offset, LAPIC_TMR))
+        return a->tmr[(offset - LAPIC_TMR) / REG_STRIDE];
+    if (in_vector_regs(offset, LAPIC_IRR))
+        return a->irr[(offset - LAPIC_IRR) / REG_STRIDE];
     if (offset == LAPIC_CURRENT_COUNT || (!(xapic_access(offset) & REG_READ) &&
                                           !(x2apic_access(offset) & REG_READ)))
         return 0;
@@ -1167,24 +1178,24 @@ uint64_t lapic_page_update(struct lapic *a, uint32_t *page)
 
 void lapic_take_vectors(struct lapic *a, const uint32_t *page)
 {
-    /* IRR and ISR word i are page words 4 * i from the registers' starts. */
+    /* IRR and ISR word i are page words 4 * i from the registers' starts.
+     * Most calls find nothing new: one compare per word, a store only for
+     * what differs. */
     const uint32_t *irr = page + LAPIC_IRR / REG_WIDTH, *isr = page + LAPIC_ISR / REG_WIDTH;
     const unsigned words_per_reg = REG_STRIDE / REG_WIDTH;
-    /* Most calls find nothing new: look before taking. */
-    uint32_t differ = 0;
 #pragma GCC unroll 8
-    for (unsigned i = 0; i < NR_VECTOR_REGS; i++)
-        differ |= (irr[i * words_per_reg] ^ a->irr[i]) | (isr[i * words_per_reg] ^ a->isr[i]);
-    if (!differ)
-        return;
     for (unsigned i = 0; i < NR_VECTOR_REGS; i++) {
-        uint32_t self_ipis = irr[i * words_per_reg] & ~a->irr[i];
-        if (a->tmr[i] & self_ipis) {
-            a->tmr[i] &= ~self_ipis;
-            changed(a, LAPIC_TMR + i * REG_STRIDE);
+        uint32_t page_irr = irr[i * words_per_reg], page_isr = isr[i * words_per_reg];
+        if (page_irr != a->irr[i]) {
+            uint32_t self_ipis = page_irr & ~a->irr[i];
+            if (a->tmr[i] & self_ipis) {
+                a->tmr[i] &= ~self_ipis;
+                changed(a, LAPIC_TMR + i * REG_STRIDE);
+            }
+            a->irr[i] = page_irr;
         }
-        a->irr[i] = irr[i * words_per_reg];
-        a->isr[i] = isr[i * words_per_reg];
+        if (page_isr != a->isr[i])
+            a->isr[i] = page_isr;
     }
 }
 

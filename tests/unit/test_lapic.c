@@ -1449,14 +1449,19 @@ TEST(page_changes_name_what_changed)
     CHECK_EQ_U(lapic_page_update(&b.a, page), LAPIC_PAGE_SLOT(LVTT) |
                                                LAPIC_PAGE_SLOT(TMICT));
     CHECK_EQ_U(page_at(page, TMICT), 0);
-    /* A timer expiry puts its vector in IRR. */
+    /* A timer expiry puts its vector in IRR; TMR stays clear (edge). */
     wr(&b, LVTT, 0x51);
     wr(&b, TMICT, 10);
     (void)lapic_page_update(&b.a, page);
     advance(&b, 1000);
     CHECK(irr_has(&b, 0x51));
-    CHECK_EQ_U(lapic_page_update(&b.a, page), LAPIC_PAGE_SLOT(IRR + 0x20) |
-                                               LAPIC_PAGE_SLOT(TMR + 0x20));
+    CHECK_EQ_U(lapic_page_update(&b.a, page), LAPIC_PAGE_SLOT(IRR + 0x20));
+    /* Accepted again while still in IRR: nothing changes. */
+    CHECK(lapic_accept(&b.a, 0x51, false));
+    CHECK_EQ_U(b.a.page_changes, 0);
+    /* The same vector level-triggered: TMR changes. */
+    CHECK(lapic_accept(&b.a, 0x51, true));
+    CHECK_EQ_U(lapic_page_update(&b.a, page), LAPIC_PAGE_SLOT(TMR + 0x20));
     /* Someone else wrote the copy: that register is written again. */
     page[LVTERR / 4] = 0x1234;
     lapic_page_stale(&b.a, LVTERR + 2);

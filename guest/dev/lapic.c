@@ -1138,12 +1138,11 @@ static uint32_t page_value(const struct lapic *a, unsigned offset)
         return a->tmr[(offset - LAPIC_TMR) / REG_STRIDE];
     if (in_vector_regs(offset, LAPIC_IRR))
         return a->irr[(offset - LAPIC_IRR) / REG_STRIDE];
-    if (offset == LAPIC_CURRENT_COUNT || (!(xapic_access(offset) & REG_READ) &&
-                                          !(x2apic_access(offset) & REG_READ)))
+    if (offset == LAPIC_CURRENT_COUNT)
         return 0;
     if (x2apic_mode(a) && (offset == LAPIC_DFR || offset == LAPIC_ICR_HIGH))
         return 0;
-    return register_value(a, offset, 0);
+    return register_value(a, offset, 0);    /* 0 for EOI, SELF IPI and reserved offsets */
 }
 
 static void write_page_slot(const struct lapic *a, uint32_t *page, unsigned slot)

@@ -376,7 +376,8 @@ int lapic_highest_in_service(const struct lapic *a);
  * virtual-APIC page) keeps it: `page` is LAPIC_PAGE_WORDS 32-bit words, the
  * register at offset n * 16 in word n * 4 as the xAPIC page lays them out
  * (SDM 11.4.1), what a read returns (0 for the current count, the EOI
- * register and reserved offsets), bytes 4-15 of each register 0.  In
+ * register and reserved offsets); the other three words of each 16 bytes
+ * are not written (but the one at 304H), so the caller keeps them 0.  In
  * x2APIC mode ID and LDR are the x2APIC ones, and ICR is one 64-bit
  * register at 300H (destination in the word at 304H), the layout VT-x's
  * virtual-APIC page gives the x2APIC MSRs (SDM vol. 3C 29.5); DFR and ICR
@@ -404,6 +405,5 @@ void lapic_take_vectors(struct lapic *a, const uint32_t *page);
  * virtualization, SDM vol. 3C 29.1.3): if TMR says it is level-triggered,
  * the EOI is broadcast as an EOI register write would (ops.eoi_broadcast). */
 void lapic_virtual_eoi(struct lapic *a, uint8_t vector);
-
 
 #endif

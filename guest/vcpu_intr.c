@@ -79,6 +79,17 @@ static void lapic_nmi(void *ctx)
     vcpu_intr_raise_nmi(ctx);
 }
 
+/* The model and the backend's copy of its registers parted (it changed,
+ * or it took what the guest's CPU wrote there): the next entry must be
+ * prepared in full, which brings the copy up to date and lets the CPU get
+ * ahead of the model again (vmx_apicv_before_entry()).  intr_check is the
+ * exit path's one test for that work. */
+static void lapic_copy_stale(void *ctx)
+{
+    struct vcpu *v = ctx;
+    v->intr_check = true;
+}
+
 static void lapic_ipi_dropped(void *ctx, uint32_t icr_low, uint32_t destination)
 {
     struct vcpu *v = ctx;
@@ -109,6 +120,7 @@ void vcpu_intr_reset(struct vcpu *v)
         .eoi_broadcast = lapic_eoi_broadcast,
         .nmi = lapic_nmi,
         .ipi_dropped = lapic_ipi_dropped,
+        .copy_stale = lapic_copy_stale,
         .ctx = v,
     };
     lapic_init(&v->lapic, &config, &ops);

@@ -113,7 +113,8 @@ struct vcpu {
     /* Interrupts (guest/vcpu_intr.c): the local APIC (which also holds the
      * TPR, i.e. CR8), an NMI waiting for delivery, and a hint that something
      * may have become deliverable since the last look (also set whenever an
-     * event is queued in pending_event: the next entry has work). */
+     * event is queued in pending_event, and when the local APIC model parts
+     * from the backend's copy of its registers: the next entry has work). */
     struct lapic lapic;
     bool nmi_pending;
     bool intr_check;

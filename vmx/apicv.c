@@ -1,7 +1,6 @@
 /*
- * APIC virtualization: see vmx/apicv.h; the hooks that call in here are in
- * vmx/vcpu_vmx.h.  Section numbers are the SDM vol.
- * 3C's: chapter 29 "APIC Virtualization and Virtual Interrupts", 26.2.1.1
+ * APIC virtualization: see vmx/apicv.h; the hook that calls in here before
+ * an entry is in vmx/vcpu_vmx.h.  Section numbers are the SDM vol. 3C's: chapter 29 "APIC Virtualization and Virtual Interrupts", 26.2.1.1
  * for the VM-entry checks on these controls, 28.2.1 for the exits.
  *
  * Which controls are on follows the guest's APIC (vmx_apicv_follow_mode()):
@@ -165,6 +164,23 @@ static void map_apic_access_page(struct vcpu *v, bool map, uint64_t gpa)
 
 /* ---- following the guest's APIC ---- */
 
+/* What the guest writes in the page without an exit (besides VTPR, where
+ * the model keeps the TPR), for the model to take back when it next looks
+ * (lapic_copy_shared()): with virtual-interrupt delivery VIRR and VISR
+ * (deliveries, EOIs and self-IPIs: 29.1.3, 29.2); VICR high while APIC-
+ * register virtualization serves the xAPIC page (29.4.3.2), which the model
+ * needs for the ICR low write that sends the IPI. */
+static void share_page(struct vcpu *v)
+{
+    struct vcpu_vmx *x = to_vmx(v);
+    unsigned writes = 0;
+    if (vmx_policy.virtual_interrupt_delivery)
+        writes |= LAPIC_COPY_VECTORS;
+    if (icr_high_virtualized(&x->apicv))
+        writes |= LAPIC_COPY_ICR_HIGH;
+    lapic_copy_shared(&v->lapic, writes ? page_words(x) : NULL, writes);
+}
+
 static void write_secondary_controls(struct vcpu_vmx *x, uint32_t apic_controls)
 {
     uint32_t value = (x->secondary_controls & ~MODE_CONTROLS) | apic_controls;
@@ -201,7 +217,7 @@ void vmx_apicv_follow_mode(struct vcpu *v)
     if ((mode ^ s->controls) & SECONDARY_EXEC_VIRTUALIZE_X2APIC_MODE)
         set_x2apic_msr_exits(x, mode & SECONDARY_EXEC_VIRTUALIZE_X2APIC_MODE);
     write_secondary_controls(x, (s->controls & ~MODE_CONTROLS) | mode);
-    s->take_back = vmx_policy.virtual_interrupt_delivery || icr_high_virtualized(s);
+    share_page(v);
     s->page_valid = false;      /* the layout of ID, LDR and ICR follows the mode */
 }
 
@@ -248,27 +264,8 @@ void vmx_apicv_refresh_page(struct vcpu *v)
     } else {
         return;
     }
-    if (written & LAPIC_PAGE_SLOT(LAPIC_ICR_HIGH))
-        s->icr_high = *page_word(x, LAPIC_ICR_HIGH);
     if (vmx_policy.virtual_interrupt_delivery)
         write_virtual_interrupt_state(v, written);
-}
-
-/* What the guest wrote without an exit besides VTPR (29.1.2), which the
- * model keeps there (lapic_move_tpr()): VICR high, whose writes are virtualized without an exit
- * (29.4.3.2) while the model needs it for the ICR low write that sends the
- * IPI; with virtual-interrupt delivery, VIRR and VISR (deliveries, EOIs and
- * self-IPIs: 29.1.3, 29.2). */
-void vmx_apicv_take_back(struct vcpu *v)
-{
-    struct vcpu_vmx *x = to_vmx(v);
-    struct vmx_apicv *s = &x->apicv;
-    if (icr_high_virtualized(s) && *page_word(x, LAPIC_ICR_HIGH) != s->icr_high) {
-        s->icr_high = *page_word(x, LAPIC_ICR_HIGH);
-        vcpu_lapic_register_written(v, LAPIC_ICR_HIGH, s->icr_high);
-    }
-    if (vmx_policy.virtual_interrupt_delivery)
-        lapic_take_vectors(&v->lapic, page_words(x));
 }
 
 /* "keel: vm NAME: local APIC: ...": the path this VM's APIC takes. */
@@ -326,9 +323,9 @@ void vmx_apicv_setup(struct vcpu *v)
     /* The page holds the model's registers where the CPU reads any of them
      * from there: with APIC-register virtualization (29.4.2, 29.5) and with
      * virtual-interrupt delivery (VIRR and VISR, 29.1.1).  The TPR shadow
-     * alone reads VTPR only, which the hooks keep. */
+     * alone reads VTPR only, where the model keeps the TPR. */
     s->copy = vmx_policy.apic_register_virtualization || vmx_policy.virtual_interrupt_delivery;
-    s->take_back = vmx_policy.virtual_interrupt_delivery;
+    share_page(v);
     v->virtual_interrupt_delivery = vmx_policy.virtual_interrupt_delivery;
 }
 

@@ -19,10 +19,14 @@
  *     them.
  *
  * The local APIC model (guest/dev/lapic.c) stays the only source of truth.
- * The virtual-APIC page is its copy: before each entry keel writes what the
- * model changed (its page_changes say what), after each exit it takes
- * back what the guest could change without an exit (VTPR, VICR high, and
- * with virtual-interrupt delivery VIRR and VISR).
+ * The virtual-APIC page is its copy (the model keeps the TPR there itself:
+ * lapic_move_tpr()): before an entry keel writes what the model changed
+ * (its page_changes say what).  What the guest changes there without an
+ * exit (VICR high, and with virtual-interrupt delivery VIRR and VISR) the
+ * model takes back itself, lazily (lapic_copy_shared()): not after every
+ * exit, which would cost every exit, but the first time keel reads or
+ * changes the model after an entry.  An exit that does not touch the APIC
+ * (CPUID, port I/O, most MMIO) pays nothing for APIC virtualization.
  */
 #ifndef KEEL_VMX_APICV_H
 #define KEEL_VMX_APICV_H
@@ -44,14 +48,11 @@ struct vmx_apicv {
     uint64_t apic_base;
     uint64_t window;
     uint32_t controls;              /* the APIC secondary controls now on */
-    /* What the hooks in vmx/vcpu_vmx.h look at on every exit and entry:
-     * the page is the model's copy (copy), the guest writes registers
-     * there that keel must take back after an exit (take_back). */
-    bool copy, take_back;
-    /* The virtual-APIC page: all of it is stale when !page_valid, else
-     * what the model's page_changes names; VICR high as keel wrote it. */
+    /* The virtual-APIC page is the model's copy of its registers (copy);
+     * all of it is stale when !page_valid, else what the model's
+     * page_changes names. */
+    bool copy;
     bool page_valid;
-    uint32_t icr_high;
     uint64_t eoi_exit_bitmap[4];    /* as last written */
 };
 
@@ -60,12 +61,9 @@ struct vmx_apicv {
  * the TPR shadow is set up. */
 void vmx_apicv_setup(struct vcpu *v);
 
-/* The work of the hooks vmx_apicv_after_exit() and vmx_apicv_before_entry()
- * (vmx/vcpu_vmx.h), which call these only when there is some: after an
- * exit the model takes what the guest changed without exits; before an
- * entry the controls follow the APIC's mode and base, and the page what
- * the model changed. */
-void vmx_apicv_take_back(struct vcpu *v);
+/* The work of vmx_apicv_before_entry() (vmx/vcpu_vmx.h), which calls these
+ * only when there is some: the controls follow the APIC's mode and base,
+ * and the page what the model changed. */
 void vmx_apicv_follow_mode(struct vcpu *v);
 void vmx_apicv_refresh_page(struct vcpu *v);
 

@@ -87,13 +87,15 @@ void vmx_rearm_preemption_timer(struct vcpu *v)
 
 /*
  * Everything due before an entry besides the exit's bookkeeping: timer
- * models brought up to date, events injected, the preemption timer armed,
- * and turn_end, the TSC at which the exit path must come here again: the
- * earliest of the turn's end, the next virtual timer event and, with a
+ * models brought up to date, events injected, the virtual-APIC page brought
+ * up to date with the local APIC model (vmx/apicv.c), the preemption timer
+ * armed, and turn_end, the TSC at which the exit path must come here again:
+ * the earliest of the turn's end, the next virtual timer event and, with a
  * preemption timer that counts on across exits, its next re-arming.  Every
- * change of the timer deadline comes through here before the next entry.
- * (The TPR needs nothing: with the TPR shadow the local APIC model keeps it
- * in the virtual-APIC page, where the guest's MOV to CR8 puts it.)
+ * change of the timer deadline, and of the local APIC model, comes through
+ * here before the next entry.  (The TPR needs nothing: with the TPR shadow
+ * the model keeps it in the virtual-APIC page, where the guest's MOV to
+ * CR8 puts it.)
  */
 static void prepare_entry(struct vcpu *v)
 {
@@ -112,9 +114,11 @@ static void prepare_entry(struct vcpu *v)
 
 /* Whether the exit path must stop by prepare_entry() or end the turn: the
  * turn's end, a timer model due or a preemption timer to re-arm
- * (turn_end); an event to inject or to look for, or a guest access that
- * may have re-armed a timer (intr_check, which is set whenever an event is
- * queued in pending_event and by pc_timers_touched()).  In the common case
+ * (turn_end); an event to inject or to look for, a guest access that may
+ * have re-armed a timer, or a local APIC model that parted from its copy
+ * in the virtual-APIC page (intr_check, which is set whenever an event is
+ * queued in pending_event, by pc_timers_touched() and by the model's
+ * lapic_ops.copy_stale).  In the common case
  * none of these, and the exit path pays these tests alone.  The exit's TSC
  * stands for the present. */
 static inline bool entry_work_pending(struct vcpu *v)
@@ -195,7 +199,6 @@ enum exit_action vmx_exit_begin(struct vcpu *v);
 enum exit_action vmx_exit_begin(struct vcpu *v)
 {
     v->exit_tsc = rdtsc();
-    vmx_apicv_after_exit(v);
     uint32_t reason = vmcs_read32(VM_EXIT_REASON);
     uint64_t rip = vmcs_read(GUEST_RIP);
     v->exit_reason = reason;
@@ -259,7 +262,6 @@ struct vcpu *vmx_exit_end(struct vcpu *v, enum exit_action action)
         return NULL;
     if (entry_work_pending(v))
         return exit_end_prepared(v);
-    vmx_apicv_before_entry(v);
     end_bookkeeping(v);
     return v;
 }

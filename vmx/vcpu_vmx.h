@@ -285,16 +285,18 @@ void entry_failure_explain_current(uint32_t exit_reason, uint64_t exit_qualifica
 uint64_t vmx_cr0_real(const struct vcpu_vmx *x, uint64_t guest_cr0);
 uint64_t vmx_cr4_real(const struct vcpu_vmx *x, uint64_t guest_cr4);
 
-/* vmx/apicv.c's hooks around each entry: the checks inline here, the work
- * there.  (With the TPR shadow the guest's TPR lives in VTPR, where the
- * model keeps it: SDM vol. 3C 29.1.1.) */
-static inline void vmx_apicv_after_exit(struct vcpu *v)
-{
-    struct vcpu_vmx *x = to_vmx(v);
-    if (x->apicv.take_back)
-        vmx_apicv_take_back(v);
-}
-
+/*
+ * vmx/apicv.c's hook before an entry that prepare_entry() (vmx/run.c)
+ * prepares, the last thing done to the local APIC model before the guest
+ * runs: the checks inline here, the work there.  The controls follow the
+ * APIC's mode and base, the virtual-APIC page what the model changed, and
+ * from then on the page may be ahead of the model (lapic_copy_running()).
+ * An exit that resumes the guest without preparing the entry (vmx/run.c)
+ * has not touched the model since the last one: a look would have called
+ * lapic_ops.copy_stale, which asks for the entry to be prepared
+ * (guest/vcpu_intr.c), as does every change of IA32_APIC_BASE
+ * (apic_base_written) and of the model's registers (page_changes).
+ */
 static inline void vmx_apicv_before_entry(struct vcpu *v)
 {
     struct vcpu_vmx *x = to_vmx(v);
@@ -302,6 +304,7 @@ static inline void vmx_apicv_before_entry(struct vcpu *v)
         vmx_apicv_follow_mode(v);
     if (x->apicv.copy && (!x->apicv.page_valid || v->lapic.page_changes))
         vmx_apicv_refresh_page(v);
+    lapic_copy_running(&v->lapic);
 }
 
 #endif

@@ -228,17 +228,42 @@ static int highest_vector(const uint32_t *reg)
     return -1;
 }
 
-/* A copy of the registers elsewhere (lapic.h, "a copy of the registers")
- * refreshes the registers a->page_changes names: bit n for the register at
- * offset n * 16. */
+/* ---- the copy of the registers (lapic.h, "a copy of the registers") ---- */
+
+/* The copy and the model part: ops.copy_stale says so, once per parting. */
+static void copy_stale(struct lapic *a)
+{
+    if (a->ops.copy_stale)
+        a->ops.copy_stale(a->ops.ctx);
+}
+
+/* A copy of the registers elsewhere refreshes the registers
+ * a->page_changes names: bit n for the register at offset n * 16. */
 static void changed(struct lapic *a, unsigned offset)
 {
+    if (!a->page_changes)
+        copy_stale(a);
     a->page_changes |= UINT64_C(1) << (offset / REG_STRIDE);
 }
 
 static void all_changed(struct lapic *a)
 {
+    if (!a->page_changes)
+        copy_stale(a);
     a->page_changes = ~UINT64_C(0);
+}
+
+static void take_copy(struct lapic *a);
+
+/* Before the model reads or changes what the guest's CPU may have changed
+ * in the copy since it last ran (IRR, ISR and through them TMR and PPR; ICR
+ * high): the model takes it first.  Every public function that reads or
+ * changes those starts here, and so does accept_fixed(), through which
+ * every interrupt enters IRR.  One test while the copy is not ahead. */
+static inline void catch_up(struct lapic *a)
+{
+    if (__builtin_expect(a->copy_ahead, 0))
+        take_copy(a);
 }
 
 /* The ISR, TMR or IRR register that holds `vector`. */
@@ -290,6 +315,7 @@ static void signal_error(struct lapic *a, uint32_t errors)
  * or an LVT entry.  A software-disabled APIC takes none (SDM 11.4.7.2). */
 static bool accept_fixed(struct lapic *a, unsigned vector, bool level_triggered)
 {
+    catch_up(a);
     if (!hardware_enabled(a) || !software_enabled(a))
         return false;
     if (vector < FIRST_LEGAL_VECTOR) {
@@ -931,6 +957,7 @@ static bool mmio_size_valid(unsigned size)
 
 uint64_t lapic_mmio_read(struct lapic *a, uint64_t offset, unsigned size, uint64_t now_ns)
 {
+    catch_up(a);
     if (!mmio_size_valid(size))
         return 0;
     if (!lapic_mmio_decoded(a))
@@ -953,6 +980,7 @@ uint64_t lapic_mmio_read(struct lapic *a, uint64_t offset, unsigned size, uint64
 void lapic_mmio_write(struct lapic *a, uint64_t offset, unsigned size, uint64_t value,
                       uint64_t now_ns)
 {
+    catch_up(a);
     if (!lapic_mmio_decoded(a) || size != REG_WIDTH || offset >= LAPIC_MMIO_SIZE ||
         offset % REG_STRIDE != 0)
         return;
@@ -973,6 +1001,7 @@ enum lapic_status lapic_msr_read(struct lapic *a, uint32_t msr, uint64_t *value,
                                  uint64_t tsc)
 {
     *value = 0;
+    catch_up(a);
     lapic_update(a, now_ns, tsc);
     if (msr == MSR_IA32_APIC_BASE) {
         *value = a->apic_base;
@@ -991,6 +1020,7 @@ enum lapic_status lapic_msr_read(struct lapic *a, uint32_t msr, uint64_t *value,
 enum lapic_status lapic_msr_write(struct lapic *a, uint32_t msr, uint64_t value, uint64_t now_ns,
                                   uint64_t tsc)
 {
+    catch_up(a);
     lapic_update(a, now_ns, tsc);
     if (msr == MSR_IA32_APIC_BASE)
         return lapic_write_apic_base(a, value);
@@ -1013,6 +1043,7 @@ uint64_t lapic_apic_base(const struct lapic *a)
 
 enum lapic_status lapic_write_apic_base(struct lapic *a, uint64_t value)
 {
+    catch_up(a);
     if (value & apic_base_reserved(a))
         return LAPIC_GP;
     enum apic_mode from = apic_mode_of(a->apic_base), to = apic_mode_of(value);
@@ -1046,11 +1077,13 @@ bool lapic_accept(struct lapic *a, uint8_t vector, bool level_triggered)
 
 bool lapic_receive_ipi(struct lapic *a, uint32_t icr_low)
 {
+    catch_up(a);
     return receive_ipi(a, icr_low);
 }
 
-int lapic_pending_vector(const struct lapic *a)
+int lapic_pending_vector(struct lapic *a)
 {
+    catch_up(a);
     if (!hardware_enabled(a))
         return -1;
     int vector = highest_vector(a->irr);
@@ -1061,13 +1094,15 @@ int lapic_pending_vector(const struct lapic *a)
     return vector;
 }
 
-int lapic_highest_request(const struct lapic *a)
+int lapic_highest_request(struct lapic *a)
 {
+    catch_up(a);
     return highest_vector(a->irr);
 }
 
 bool lapic_ack(struct lapic *a, uint8_t vector)
 {
+    catch_up(a);
     if (!vector_is_set(a->irr, vector))
         return false;
     clear_vector(a->irr, vector);
@@ -1119,8 +1154,9 @@ bool lapic_x2apic_mode(const struct lapic *a)
     return x2apic_mode(a);
 }
 
-int lapic_highest_in_service(const struct lapic *a)
+int lapic_highest_in_service(struct lapic *a)
 {
+    catch_up(a);
     return highest_vector(a->isr);
 }
 
@@ -1155,6 +1191,7 @@ static void write_page_slot(const struct lapic *a, uint32_t *page, unsigned slot
 
 void lapic_page_fill(struct lapic *a, uint32_t *page)
 {
+    catch_up(a);
     for (unsigned slot = 0; slot < LAPIC_PAGE_SLOTS; slot++)
         write_page_slot(a, page, slot);
     a->page_changes = 0;
@@ -1168,6 +1205,7 @@ void lapic_page_stale(struct lapic *a, unsigned offset)
 
 uint64_t lapic_page_update(struct lapic *a, uint32_t *page)
 {
+    catch_up(a);
     uint64_t written = a->page_changes;
     for (uint64_t left = written; left; left &= left - 1)
         write_page_slot(a, page, (unsigned)__builtin_ctzll(left));
@@ -1175,11 +1213,11 @@ uint64_t lapic_page_update(struct lapic *a, uint32_t *page)
     return written;
 }
 
-void lapic_take_vectors(struct lapic *a, const uint32_t *page)
+/* IRR and ISR as the CPU left them in the copy.  IRR and ISR word i are
+ * page words 4 * i from the registers' starts.  Most takes find little
+ * new: one compare per word, a store only for what differs. */
+static void take_vectors(struct lapic *a, const uint32_t *page)
 {
-    /* IRR and ISR word i are page words 4 * i from the registers' starts.
-     * Most calls find nothing new: one compare per word, a store only for
-     * what differs. */
     const uint32_t *irr = page + LAPIC_IRR / REG_WIDTH, *isr = page + LAPIC_ISR / REG_WIDTH;
     const unsigned words_per_reg = REG_STRIDE / REG_WIDTH;
 #pragma GCC unroll 8
@@ -1198,8 +1236,37 @@ void lapic_take_vectors(struct lapic *a, const uint32_t *page)
     }
 }
 
+/* ICR high as the guest wrote it in the copy (xAPIC mode only: x2APIC
+ * mode has no ICR high).  Bits 23:0 are reserved: if the guest set any,
+ * the copy gets the register as a read returns it at the next update. */
+static void take_icr_high(struct lapic *a, const uint32_t *page)
+{
+    uint32_t written = page[LAPIC_ICR_HIGH / REG_WIDTH];
+    a->icr_destination = written >> XAPIC_ID_SHIFT;
+    if (written != a->icr_destination << XAPIC_ID_SHIFT)
+        changed(a, LAPIC_ICR_HIGH);
+}
+
+static void take_copy(struct lapic *a)
+{
+    a->copy_ahead = false;
+    if (a->copy_writes & LAPIC_COPY_VECTORS)
+        take_vectors(a, a->copy);
+    if ((a->copy_writes & LAPIC_COPY_ICR_HIGH) && !x2apic_mode(a))
+        take_icr_high(a, a->copy);
+    copy_stale(a);
+}
+
+void lapic_copy_shared(struct lapic *a, const uint32_t *page, unsigned writes)
+{
+    catch_up(a);
+    a->copy = page;
+    a->copy_writes = page ? writes : 0;
+}
+
 void lapic_virtual_eoi(struct lapic *a, uint8_t vector)
 {
+    catch_up(a);
     if (vector_is_set(a->tmr, vector) && a->ops.eoi_broadcast)
         a->ops.eoi_broadcast(a->ops.ctx, vector);
 }

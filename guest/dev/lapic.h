@@ -21,10 +21,12 @@
  *     lapic_update() makes expired timers raise their interrupts;
  *   - a copy of the registers: lapic_page_fill()/lapic_page_update() lay
  *     them out as the xAPIC page for an agent that serves reads itself
- *     (VT-x's virtual-APIC page), page_changes says which changed since,
- *     and lapic_take_vectors()/lapic_virtual_eoi() take back what such an
- *     agent did to IRR and ISR on the model's behalf (VT-x's
- *     virtual-interrupt delivery).
+ *     (VT-x's virtual-APIC page), page_changes says which changed since;
+ *     where that agent also changes some of them itself (VT-x's
+ *     virtual-interrupt delivery: IRR and ISR), lapic_copy_shared() tells
+ *     the model, which then takes them back lazily, the first time it
+ *     looks after lapic_copy_running(); lapic_virtual_eoi() hears of the
+ *     agent's EOIs of level-triggered vectors.
  *
  * The glue is expected to call lapic_update(now_ns, tsc) on every VM exit
  * before it emulates anything or asks for lapic_pending_vector(), and to
@@ -171,6 +173,13 @@ struct lapic_ops {
      * ICR bits 31:0 as written, destination the ICR's destination field
      * (8 bits in xAPIC mode, 32 in x2APIC mode). */
     void (*ipi_dropped)(void *ctx, uint32_t icr_low, uint32_t destination);
+    /* The copy of the registers (below, "a copy of the registers") and the
+     * model parted: the model changed a register while none was marked in
+     * page_changes, or it took what the CPU had written in the copy (which
+     * may then get ahead again only after lapic_copy_running()).  Either
+     * way the copy needs the caller before the guest runs again.  Called in
+     * the middle of the change: it must not call into the model. */
+    void (*copy_stale)(void *ctx);
     void *ctx;
 };
 
@@ -214,6 +223,13 @@ struct lapic {
      * bit n for the register at offset n * 16.  The current count, which
      * follows time, never counts. */
     uint64_t page_changes;
+    /* The copy the guest's CPU writes in itself (lapic_copy_shared()):
+     * where, what it writes there (enum lapic_copy_writes), and whether it
+     * may be ahead of the model: set by lapic_copy_running(), cleared when
+     * the model takes what the CPU wrote. */
+    const uint32_t *copy;
+    unsigned copy_writes;
+    bool copy_ahead;
 };
 
 /* Puts `a` in its power-up state (SDM 11.4.7.1: IRR, ISR, TMR, ICR, LDR,
@@ -331,11 +347,11 @@ bool lapic_receive_ipi(struct lapic *a, uint32_t icr_low);
 /* The vector to deliver next: the highest vector in IRR whose priority
  * class (bits 7:4) is above PPR's (SDM 11.8.3.1, 11.8.4), or -1 for none
  * (also when the APIC is disabled).  Call lapic_update() first. */
-int lapic_pending_vector(const struct lapic *a);
+int lapic_pending_vector(struct lapic *a);
 
 /* The highest vector in IRR whatever the priorities, or -1: what a TPR
  * drop could let through (VT-x's TPR threshold follows it). */
-int lapic_highest_request(const struct lapic *a);
+int lapic_highest_request(struct lapic *a);
 
 /* The vCPU took `vector` (the one lapic_pending_vector() returned, once
  * injected): IRR bit -> ISR bit.  Returns false, changing nothing, when
@@ -370,7 +386,7 @@ uint64_t lapic_next_event(const struct lapic *a, uint64_t now_ns, uint64_t tsc);
 bool lapic_x2apic_mode(const struct lapic *a);
 
 /* The highest vector in ISR, or -1. */
-int lapic_highest_in_service(const struct lapic *a);
+int lapic_highest_in_service(struct lapic *a);
 
 /* One copy of the registers, as an agent that serves reads itself (VT-x's
  * virtual-APIC page) keeps it: `page` is LAPIC_PAGE_WORDS 32-bit words, the
@@ -392,14 +408,37 @@ uint64_t lapic_page_update(struct lapic *a, uint32_t *page);
  * the next lapic_page_update() writes it again. */
 void lapic_page_stale(struct lapic *a, unsigned offset);
 
-/* IRR and ISR as an agent delivering the model's interrupts itself (VT-x
- * virtual-interrupt delivery, SDM vol. 3C 29.2) left them in `page`, laid
- * out as above: the model takes both, and they do not count as changes
- * (the page has them).  Vectors new in IRR can only be self-IPIs the agent
- * accepted, which are edge-triggered: their TMR bits are cleared (SDM
- * 11.8.4), a change.  EOIs the agent performed are not broadcast here: see
- * lapic_virtual_eoi(). */
-void lapic_take_vectors(struct lapic *a, const uint32_t *page);
+/* What the CPU running the guest writes in the copy by itself. */
+enum lapic_copy_writes {
+    /* IRR and ISR: VT-x virtual-interrupt delivery delivers, EOIs and
+     * accepts self-IPIs there (SDM vol. 3C 29.1.3, 29.2). */
+    LAPIC_COPY_VECTORS = 1u << 0,
+    /* ICR high, in xAPIC mode: VT-x APIC-register virtualization lets the
+     * guest write it without an exit (SDM vol. 3C 29.4.3.2). */
+    LAPIC_COPY_ICR_HIGH = 1u << 1,
+};
+
+/* `page`, laid out as above, is a copy in which the CPU running the guest
+ * writes the registers `writes` names (0, or page NULL: none) by itself.
+ * The model takes them back lazily: after lapic_copy_running(), the first
+ * of its functions that reads or changes IRR, ISR, TMR, PPR or ICR (every
+ * function here but the IA32_APIC_BASE, CR8, LVT and timer ones) first
+ * takes IRR and ISR, and ICR high, from the copy, and calls
+ * ops.copy_stale.  Taken IRR and ISR do not count as changes (the copy has
+ * them); vectors new in IRR can only be self-IPIs the CPU accepted, which
+ * are edge-triggered: their TMR bits are cleared (SDM 11.8.4), a change.
+ * EOIs the CPU performed are not broadcast then: see lapic_virtual_eoi().
+ * A reserved bit the guest set in ICR high is a change too (the copy gets
+ * the register as a read returns it).  lapic_init() forgets the copy. */
+void lapic_copy_shared(struct lapic *a, const uint32_t *page, unsigned writes);
+
+/* The guest is about to run with the copy up to date (lapic_page_fill()
+ * or lapic_page_update() since the model last changed): until the model
+ * next looks, the copy may be ahead of it. */
+static inline void lapic_copy_running(struct lapic *a)
+{
+    a->copy_ahead = a->copy_writes != 0;
+}
 
 /* The agent already took `vector` out of ISR for an EOI (VT-x EOI
  * virtualization, SDM vol. 3C 29.1.3): if TMR says it is level-triggered,

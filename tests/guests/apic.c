@@ -15,7 +15,9 @@
  *     highest in-service class, else that class with 3:0 = 0).
  *   - Self-IPIs (fixed, shorthand self): taken at once with IF = 1; with
  *     IF = 0 held in IRR and taken after the instruction that follows STI;
- *     ISR/IRR/TMR while the handler runs; EOI ends the highest ISR bit;
+ *     one sent with IF = 0 ends the HLT after STI at once, in service in
+ *     its handler (PPR its class) until its EOI; ISR/IRR/TMR while the
+ *     handler runs; EOI ends the highest ISR bit;
  *     two pending vectors taken highest class first; inside a handler only a
  *     higher class nests; TPR holds vectors of its class and below.
  *   - ICR reads back, delivery status idle; ICR high keeps what was written
@@ -88,6 +90,7 @@
 #define TPR_CLASS4          0x40u
 #define V_X2APIC            0x61u
 #define V_MOVED             0x43u       /* self-IPIs through a moved xAPIC page */
+#define V_HLT               0x74u
 #define V_X2APIC_TPR        0x56u
 /* Where the relocation check moves the xAPIC page: above the guest's RAM,
  * clear of keel's I/O APIC and test device and of what QEMU and Bochs put
@@ -525,6 +528,31 @@ static enum check_result self_ipi_held_until_sti(const char **why)
     return check_result_of(taken_with_if_clear == 0 && in_irr && !in_isr &&
                            irq_log_count == 1 && irq_log[0].vector == V_BASIC &&
                            irq_log[0].eip == boundary && shadow_marker_in_handler == 1);
+}
+
+/* A self-IPI sent with IF = 0, then STI; HLT: the HLT (in STI's shadow, so
+ * it runs first) ends at once with the interrupt, whose handler finds it
+ * in service, PPR its class (SDM 11.8.3.1), until its EOI.  Under keel
+ * with virtual-interrupt delivery the self-IPI, the delivery and the EOI
+ * happen in the CPU's copy of the APIC registers: the HLT exit must look
+ * there to find the request, and the handler's PPR read (an exit) must
+ * find what the CPU delivered after keel's look at the HLT. */
+static enum check_result hlt_with_self_ipi_pending(const char **why)
+{
+    (void)why;
+    delivery_reset();
+    install_logging_handler(V_HLT);
+    lapic_self_ipi(V_HLT);
+    __asm__ __volatile__("sti\n\thlt\n\tcli" : : : "memory");
+    unsigned taken = irq_log_count;
+    uint32_t ppr_after = xapic_read(APIC_PPR);
+    bool isr_after = lapic_vector_bit(APIC_ISR, V_HLT);
+    printf("apic: self-IPI 0x%x with IF=0, then STI; HLT: taken %u, in the handler ISR %d IRR "
+           "%d PPR 0x%x; after EOI ISR %d PPR 0x%x\n", V_HLT, taken, seen[0].isr, seen[0].irr,
+           seen[0].ppr, isr_after, ppr_after);
+    return check_result_of(taken == 1 && irq_log[0].vector == V_HLT && seen[0].isr &&
+                           !seen[0].irr && seen[0].ppr == (V_HLT & APIC_PRIORITY_CLASS_MASK) &&
+                           !isr_after && ppr_after == 0);
 }
 
 /* Both requested while IF = 0, then one window: the higher class first,
@@ -1373,6 +1401,8 @@ static const struct named_check checks[] = {
       isr_irr_tmr_in_handler },
     { "apic: self-IPI with IF=0 waits in IRR, taken after the instruction after STI",
       NEEDS_NOTHING, self_ipi_held_until_sti },
+    { "apic: self-IPI with IF=0 ends STI; HLT, in service in its handler until EOI",
+      NEEDS_NOTHING, hlt_with_self_ipi_pending },
     { "apic: two pending vectors: higher priority class first", NEEDS_NOTHING,
       priority_between_classes },
     { "apic: two pending vectors of one class: higher vector first", NEEDS_NOTHING,

@@ -65,6 +65,7 @@ struct bench {
     /* Called from the EOI broadcast, as an IOAPIC whose pin is still
      * asserted would: 0 for none. */
     uint8_t redeliver_on_eoi;
+    unsigned copy_stales;       /* ops.copy_stale calls */
 };
 
 static void bench_eoi(void *ctx, uint8_t vector)
@@ -92,6 +93,12 @@ static void bench_dropped(void *ctx, uint32_t icr_low, uint32_t destination)
     b->ndropped++;
 }
 
+static void bench_copy_stale(void *ctx)
+{
+    struct bench *b = ctx;
+    b->copy_stales++;
+}
+
 static void bench_init_with(struct bench *b, const struct lapic_config *config)
 {
     *b = (struct bench){ 0 };
@@ -99,6 +106,7 @@ static void bench_init_with(struct bench *b, const struct lapic_config *config)
         .eoi_broadcast = bench_eoi,
         .nmi = bench_nmi,
         .ipi_dropped = bench_dropped,
+        .copy_stale = bench_copy_stale,
         .ctx = b,
     };
     lapic_init(&b->a, config, &ops);
@@ -1480,7 +1488,16 @@ static void page_set(uint32_t *page, unsigned base, unsigned vector, bool on)
     *word = on ? *word | 1u << (vector % 32) : *word & ~(1u << (vector % 32));
 }
 
-TEST(take_vectors_follows_deliveries_eois_and_self_ipis)
+/* A copy the CPU writes IRR and ISR in, brought up to date and handed to
+ * the guest as a backend does before an entry. */
+static void share_and_run(struct bench *b, uint32_t *page, unsigned writes)
+{
+    lapic_copy_shared(&b->a, page, writes);
+    lapic_page_fill(&b->a, page);
+    lapic_copy_running(&b->a);
+}
+
+TEST(copy_is_taken_at_the_first_look_after_the_guest_ran)
 {
     static struct bench b;
     static uint32_t page[LAPIC_PAGE_WORDS];
@@ -1489,7 +1506,8 @@ TEST(take_vectors_follows_deliveries_eois_and_self_ipis)
     CHECK(lapic_accept(&b.a, 0x61, true));          /* level, from an I/O APIC */
     CHECK(lapic_accept(&b.a, 0x40, false));
     CHECK(lapic_accept(&b.a, 0x38, true));
-    lapic_page_fill(&b.a, page);
+    share_and_run(&b, page, LAPIC_COPY_VECTORS);
+    b.copy_stales = 0;
     /* The CPU delivers 0x61 and 0x40, the guest EOIs 0x61 (the bitmap
      * makes that exit later), and self-IPIs 0x38, which was level. */
     page_set(page, IRR, 0x61, false);
@@ -1502,7 +1520,12 @@ TEST(take_vectors_follows_deliveries_eois_and_self_ipis)
     page_set(page, ISR, 0x38, false);               /* ...EOId... */
     page_set(page, IRR, 0x38, true);                /* ...and self-IPIed again */
     page_set(page, IRR, 0x22, true);                /* a new self-IPI */
-    lapic_take_vectors(&b.a, page);
+    /* Nothing is taken until the model is asked. */
+    CHECK(irr_has(&b, 0x61) && irr_has(&b, 0x40) && !irr_has(&b, 0x22));
+    CHECK_EQ_U(b.copy_stales, 0);
+    CHECK_EQ_I(lapic_highest_request(&b.a), 0x38);
+    CHECK_EQ_U(b.copy_stales, 1);
+    CHECK(!b.a.copy_ahead);
     CHECK(!irr_has(&b, 0x61) && !isr_has(&b, 0x61));
     CHECK(!irr_has(&b, 0x40) && isr_has(&b, 0x40));
     CHECK(irr_has(&b, 0x38) && irr_has(&b, 0x22));
@@ -1512,16 +1535,175 @@ TEST(take_vectors_follows_deliveries_eois_and_self_ipis)
     CHECK(b.a.tmr[1] & (1u << (0x38 - 32)));
     CHECK_EQ_U(b.a.tmr[1] & (1u << (0x22 - 32)), 0);
     CHECK_EQ_U(b.a.page_changes, 0);                /* the page has all of it already */
+    /* Once taken, the page is not looked at again before the guest runs
+     * again: what the model sees is its own. */
+    page_set(page, IRR, 0x23, true);
+    CHECK_EQ_I(lapic_highest_request(&b.a), 0x38);
+    CHECK(!irr_has(&b, 0x23));
+    CHECK_EQ_U(b.copy_stales, 1);
+    page_set(page, IRR, 0x23, false);
     /* A self-IPI of a vector whose TMR bit was set clears it, which the
      * page must be told: a change. */
     CHECK(lapic_accept(&b.a, 0x70, true));
     CHECK_EQ_I(take_interrupt(&b), 0x70);
     (void)lapic_page_update(&b.a, page);
+    lapic_copy_running(&b.a);
     page_set(page, IRR, 0x70, true);
-    lapic_take_vectors(&b.a, page);
+    CHECK_EQ_I(lapic_pending_vector(&b.a), -1);     /* 0x70 is in service too */
     CHECK_EQ_U(b.a.tmr[3] & (1u << (0x70 - 96)), 0);
     CHECK_EQ_U(b.a.page_changes, LAPIC_PAGE_SLOT(TMR + 0x30));
-    CHECK_EQ_I(lapic_pending_vector(&b.a), -1);     /* 0x70 is in service too */
+}
+
+/* Every way into the model that reads or changes the vectors takes the
+ * copy first: what the CPU did is never lost, nor overwritten. */
+TEST(every_look_at_the_vectors_takes_the_copy)
+{
+    static struct bench b;
+    static uint32_t page[LAPIC_PAGE_WORDS];
+    bench_init(&b);
+    software_enable(&b);
+    /* An interrupt accepted while the guest ran: the CPU's delivery of
+     * 0x50 is taken before 0x51 enters IRR, and both reach the copy. */
+    CHECK(lapic_accept(&b.a, 0x50, false));
+    share_and_run(&b, page, LAPIC_COPY_VECTORS);
+    page_set(page, IRR, 0x50, false);
+    page_set(page, ISR, 0x50, true);
+    CHECK(lapic_accept(&b.a, 0x51, false));
+    CHECK(isr_has(&b, 0x50) && !irr_has(&b, 0x50) && irr_has(&b, 0x51));
+    (void)lapic_page_update(&b.a, page);
+    CHECK_EQ_U(page[(IRR + 0x20) / 4], 1u << (0x51 - 64));
+    CHECK_EQ_U(page[(ISR + 0x20) / 4], 1u << (0x50 - 64));
+    /* A register read (PPR: the class of what the CPU put in service). */
+    lapic_copy_running(&b.a);
+    page_set(page, IRR, 0x51, false);
+    page_set(page, ISR, 0x51, true);
+    CHECK_EQ_U(rd(&b, PPR), 0x50);
+    CHECK(isr_has(&b, 0x51));
+    /* An x2APIC MSR read of ISR. */
+    enter_x2apic(&b);
+    share_and_run(&b, page, LAPIC_COPY_VECTORS);
+    page_set(page, ISR, 0x51, false);               /* the guest's EOI */
+    uint64_t value = 0;
+    CHECK_EQ_I(msr_rd(&b, X2(ISR + 0x20), &value), LAPIC_OK);
+    CHECK_EQ_U(value, 1u << (0x50 - 64));
+    /* A timer expiry: the vector goes in beside what the CPU did. */
+    share_and_run(&b, page, LAPIC_COPY_VECTORS);
+    CHECK_EQ_I(msr_wr(&b, X2(LVTT), 0x60), LAPIC_OK);
+    CHECK_EQ_I(msr_wr(&b, X2(TMICT), 10), LAPIC_OK);
+    share_and_run(&b, page, LAPIC_COPY_VECTORS);
+    page_set(page, ISR, 0x50, false);
+    b.now += 1000;
+    lapic_update(&b.a, b.now, tsc_of(&b));
+    CHECK(irr_has(&b, 0x60) && !isr_has(&b, 0x50));
+    /* An ack (the CPU EOId 0x60's predecessor, keel injects 0x60). */
+    share_and_run(&b, page, LAPIC_COPY_VECTORS);
+    page_set(page, IRR, 0x21, true);                /* a self-IPI */
+    CHECK(lapic_ack(&b.a, 0x60));
+    CHECK(irr_has(&b, 0x21) && isr_has(&b, 0x60));
+    /* The highest in-service vector (for SVI). */
+    share_and_run(&b, page, LAPIC_COPY_VECTORS);
+    page_set(page, ISR, 0x60, false);
+    CHECK_EQ_I(lapic_highest_in_service(&b.a), -1);
+    /* A virtual EOI of a vector the CPU had made level by a self-IPI over
+     * it: TMR is taken first, so no broadcast. */
+    CHECK(lapic_accept(&b.a, 0x65, true));
+    CHECK_EQ_I(take_interrupt(&b), 0x65);
+    share_and_run(&b, page, LAPIC_COPY_VECTORS);
+    page_set(page, IRR, 0x65, true);
+    lapic_virtual_eoi(&b.a, 0x65);
+    CHECK_EQ_U(b.neois, 0);
+    /* Leaving x2APIC mode (disable) resets the registers after the take:
+     * nothing the CPU left comes back. */
+    share_and_run(&b, page, LAPIC_COPY_VECTORS);
+    page_set(page, IRR, 0x66, true);
+    CHECK_EQ_I(msr_wr(&b, APIC_BASE_MSR, 0xfee00000u | BSP), LAPIC_OK);
+    CHECK_EQ_I(lapic_highest_request(&b.a), -1);
+    (void)lapic_page_update(&b.a, page);
+    CHECK_EQ_U(page[(IRR + 0x30) / 4], 0);
+}
+
+TEST(copy_not_ahead_is_never_read)
+{
+    static struct bench b;
+    static uint32_t page[LAPIC_PAGE_WORDS];
+    bench_init(&b);
+    software_enable(&b);
+    CHECK(lapic_accept(&b.a, 0x40, false));
+    /* Shared but the guest has not run (no lapic_copy_running()). */
+    lapic_copy_shared(&b.a, page, LAPIC_COPY_VECTORS);
+    CHECK_EQ_I(lapic_highest_request(&b.a), 0x40);
+    /* Running with a copy the CPU writes nothing in: never ahead. */
+    lapic_copy_shared(&b.a, page, 0);
+    lapic_page_fill(&b.a, page);
+    lapic_copy_running(&b.a);
+    CHECK(!b.a.copy_ahead);
+    page_set(page, IRR, 0x40, false);
+    CHECK_EQ_I(lapic_highest_request(&b.a), 0x40);
+    /* No copy at all. */
+    lapic_copy_shared(&b.a, NULL, LAPIC_COPY_VECTORS);
+    lapic_copy_running(&b.a);
+    CHECK(!b.a.copy_ahead);
+    CHECK_EQ_I(lapic_highest_request(&b.a), 0x40);
+    /* lapic_init() forgets the copy. */
+    share_and_run(&b, page, LAPIC_COPY_VECTORS);
+    bench_init(&b);
+    CHECK(b.a.copy == NULL && !b.a.copy_ahead);
+}
+
+/* ICR high, which APIC-register virtualization lets the guest write in the
+ * copy: the ICR low write that sends the IPI uses it. */
+TEST(copy_icr_high_is_taken_in_xapic_mode)
+{
+    static struct bench b;
+    static uint32_t page[LAPIC_PAGE_WORDS];
+    bench_init(&b);
+    software_enable(&b);
+    share_and_run(&b, page, LAPIC_COPY_VECTORS | LAPIC_COPY_ICR_HIGH);
+    page[ICR_HI / 4] = 0x05000000;                  /* to APIC ID 5: nobody here */
+    wr(&b, ICR_LO, 0x41);
+    CHECK_EQ_U(b.ndropped, 1);
+    CHECK_EQ_U(b.dropped_dest[0], 5);
+    CHECK_EQ_U(rd(&b, ICR_HI), 0x05000000);
+    CHECK_EQ_U(b.a.page_changes & LAPIC_PAGE_SLOT(ICR_HI), 0);  /* the copy has it */
+    (void)lapic_page_update(&b.a, page);
+    lapic_copy_running(&b.a);
+    page[ICR_HI / 4] = 0x00ffffff;                  /* reserved bits only: ID 0, us */
+    wr(&b, ICR_LO, 0x42);
+    CHECK(irr_has(&b, 0x42));
+    CHECK_EQ_U(rd(&b, ICR_HI), 0);
+    CHECK(b.a.page_changes & LAPIC_PAGE_SLOT(ICR_HI));       /* the copy reads 0 again */
+    (void)lapic_page_update(&b.a, page);
+    CHECK_EQ_U(page[ICR_HI / 4], 0);
+    /* x2APIC mode has no ICR high: the word is not looked at. */
+    enter_x2apic(&b);
+    share_and_run(&b, page, LAPIC_COPY_VECTORS | LAPIC_COPY_ICR_HIGH);
+    page[ICR_HI / 4] = 0x07000000;
+    CHECK_EQ_I(msr_wr(&b, X2(ICR_LO), 0x43), LAPIC_OK);    /* destination 0: us */
+    CHECK(irr_has(&b, 0x43));
+    CHECK_EQ_U(b.ndropped, 1);
+}
+
+/* ops.copy_stale: once per parting, so that the backend brings the copy
+ * up to date before the guest runs again. */
+TEST(copy_stale_says_when_model_and_copy_part)
+{
+    static struct bench b;
+    static uint32_t page[LAPIC_PAGE_WORDS];
+    bench_init(&b);
+    software_enable(&b);
+    share_and_run(&b, page, LAPIC_COPY_VECTORS);
+    b.copy_stales = 0;
+    CHECK(lapic_accept(&b.a, 0x40, false));         /* a take, then a change */
+    CHECK_EQ_U(b.copy_stales, 2);
+    CHECK(lapic_accept(&b.a, 0x41, false));         /* still parted: no more */
+    wr(&b, LVTT, 0x30);
+    CHECK_EQ_U(b.copy_stales, 2);
+    (void)lapic_page_update(&b.a, page);
+    wr(&b, LVTT, 0x31);                             /* up to date, then a change */
+    CHECK_EQ_U(b.copy_stales, 3);
+    (void)lapic_page_update(&b.a, page);
+    (void)rd(&b, LVTT);                             /* reads change nothing */
+    CHECK_EQ_U(b.copy_stales, 3);
 }
 
 TEST(virtual_eoi_broadcasts_only_level_vectors)

@@ -5,25 +5,37 @@
  * MAXPHYADDR, whether the EOI broadcast re-delivers its vector as an IOAPIC
  * with a still-asserted pin would).  The rest is a sequence of 8-byte
  * actions (op, a, b, c, d, e, f, g):
- *   op % 12 == 0   MMIO read: slot a % 64 (b & 1: in 0x400-0xFF0), byte c % 16
+ *   op % 13 == 0   MMIO read: slot a % 64 (b & 1: in 0x400-0xFF0), byte c % 16
  *                  when d & 1 (else the slot's start), size {1,2,4,8,3}[e % 5]
- *   op % 12 == 1   MMIO write of d..g: same offsets, size 4 unless b & 0x80
- *   op % 12 == 2   RDMSR: 0x800 + a, or IA32_APIC_BASE / IA32_TSC_DEADLINE (b)
- *   op % 12 == 3   WRMSR of the same, value built from c..g
- *   op % 12 == 4   lapic_accept(a, b & 1)
- *   op % 12 == 5   lapic_ack(): of the pending vector, or of vector a
- *   op % 12 == 6   EOI through the interface of the current mode
- *   op % 12 == 7   time passes: a..c ns, times 2^(d % 24); then lapic_update()
- *   op % 12 == 8   IA32_APIC_BASE write: mode a % 4, base b, reserved bit c
- *   op % 12 == 9   MOV to CR8 of a
- *   op % 12 == 10  timer set-up: LVT timer d..g, divide c, initial count, deadline
- *   op % 12 == 11  the vCPU takes the pending interrupt (pending + ack)
+ *   op % 13 == 1   MMIO write of d..g: same offsets, size 4 unless b & 0x80
+ *   op % 13 == 2   RDMSR: 0x800 + a, or IA32_APIC_BASE / IA32_TSC_DEADLINE (b)
+ *   op % 13 == 3   WRMSR of the same, value built from c..g
+ *   op % 13 == 4   lapic_accept(a, b & 1)
+ *   op % 13 == 5   lapic_ack(): of the pending vector, or of vector a
+ *   op % 13 == 6   EOI through the interface of the current mode
+ *   op % 13 == 7   time passes: a..c ns, times 2^(d % 24); then lapic_update()
+ *   op % 13 == 8   IA32_APIC_BASE write: mode a % 4, base b, reserved bit c
+ *   op % 13 == 9   MOV to CR8 of a
+ *   op % 13 == 10  timer set-up: LVT timer d..g, divide c, initial count, deadline
+ *   op % 13 == 11  the vCPU takes the pending interrupt (pending + ack)
+ *   op % 13 == 12  the guest runs with VT-x's virtual-interrupt delivery: the
+ *                  model's copy (lapic_copy_shared(), ICR high too when
+ *                  a & 1) brought up to date and marked ahead, then six
+ *                  steps of the CPU in the copy, one per byte b..g: deliver
+ *                  the highest request above the copy's PPR, EOI the
+ *                  highest in-service vector (an EOI-induced exit, which
+ *                  ends the run, if the copy's TMR bit is set), accept a
+ *                  self-IPI, write ICR high (xAPIC mode).  The model takes
+ *                  all of it back only when an action next looks.
  * Next to the model runs a reference of what the SDM makes predictable:
  * the in-service vectors (acknowledged and not yet EOI'd: an EOI retires the
  * highest), which EOIs must be broadcast, and the dropped-IPI count.
- * After each action the target checks:
+ * After each action that leaves the model up to date with the copy (not
+ * ahead of it) the target checks:
  * - ISR equals the reference's in-service set (so ISR only ever holds
- *   vectors the vCPU took), and IRR and ISR never hold vectors 0-15;
+ *   vectors the vCPU took), IRR holds every vector lapic_accept() took
+ *   and nobody took into service since (unless the APIC was disabled), and
+ *   IRR and ISR never hold vectors 0-15;
  * - lapic_pending_vector() is -1 or the highest IRR vector, whose priority
  *   class is above PPR's; -1 only when there is no such vector;
  * - PPR as read equals the SDM 11.8.3.1 formula applied to TPR and ISR;
@@ -68,8 +80,16 @@ static struct lapic apic;
 static size_t action;
 static uint64_t now_ns;
 
+/* The copy of the registers the CPU writes in (op 12), and whether it was
+ * filled since the model was initialised. */
+static uint32_t page[LAPIC_PAGE_WORDS];
+static bool page_filled;
+
 /* The reference. */
 static uint32_t ref_isr[8];
+/* Vectors lapic_accept() took and nobody has taken into service since:
+ * nothing but an APIC disable may take them out of IRR. */
+static uint32_t ref_requested[8];
 static bool redeliver_on_eoi;
 static bool eoi_expected;               /* an EOI is being performed */
 static int eoi_vector;                  /* the vector it retires, or -1 */
@@ -106,6 +126,17 @@ static bool hw_enabled(void)
     return apic.apic_base & 0x800;
 }
 
+static void set_bit(uint32_t *reg, unsigned v, bool on)
+{
+    reg[v / 32] = on ? reg[v / 32] | 1u << (v % 32) : reg[v / 32] & ~(1u << (v % 32));
+}
+
+static void accept(uint8_t vector, bool level)
+{
+    if (lapic_accept(&apic, vector, level))
+        set_bit(ref_requested, vector, true);
+}
+
 /* ---- outputs ---- */
 
 static void on_eoi_broadcast(void *ctx, uint8_t vector)
@@ -116,7 +147,7 @@ static void on_eoi_broadcast(void *ctx, uint8_t vector)
     FUZZ_CHECK(vector == eoi_vector);
     eoi_broadcasts++;
     if (redeliver_on_eoi)
-        lapic_accept(&apic, vector, true);
+        accept(vector, true);
 }
 
 static void on_nmi(void *ctx)
@@ -136,6 +167,9 @@ static void on_ipi_dropped(void *ctx, uint32_t icr_low, uint32_t destination)
  * access will reach the EOI register. */
 static void expect_eoi(bool is_eoi)
 {
+    /* What the CPU did in the copy first: a self-IPI may have cleared a
+     * TMR bit (lapic.h, lapic_copy_shared()). */
+    (void)lapic_highest_in_service(&apic);
     eoi_expected = is_eoi;
     eoi_vector = highest(ref_isr);
     eoi_broadcast_expected =
@@ -154,8 +188,10 @@ static void finish_eoi(void)
 
 static void note_base_change(uint64_t before)
 {
-    if ((before & 0x800) && !(apic.apic_base & 0x800))
+    if ((before & 0x800) && !(apic.apic_base & 0x800)) {
         memset(ref_isr, 0, sizeof(ref_isr));
+        memset(ref_requested, 0, sizeof(ref_requested));
+    }
 }
 
 /* ---- actions ---- */
@@ -263,8 +299,10 @@ static void do_ack(const uint8_t *p)
     bool in_irr = bit_is_set(apic.irr, vector);
     bool acked = lapic_ack(&apic, (uint8_t)vector);
     FUZZ_CHECK(acked == in_irr);
-    if (acked)
+    if (acked) {
         ref_isr[vector / 32] |= 1u << (vector % 32);
+        set_bit(ref_requested, vector, false);
+    }
 }
 
 static void do_eoi(void)
@@ -325,6 +363,87 @@ static void do_take(void)
         return;
     FUZZ_CHECK(lapic_ack(&apic, (uint8_t)vector));
     ref_isr[vector / 32] |= 1u << (vector % 32);
+    set_bit(ref_requested, (unsigned)vector, false);
+}
+
+/* ---- the CPU's virtual-interrupt delivery in the copy ---- */
+
+static bool page_bit(unsigned base, unsigned v)
+{
+    return page[(base + v / 32 * 16) / 4] & (1u << (v % 32));
+}
+
+static void page_set_bit(unsigned base, unsigned v, bool on)
+{
+    uint32_t *word = &page[(base + v / 32 * 16) / 4];
+    *word = on ? *word | 1u << (v % 32) : *word & ~(1u << (v % 32));
+}
+
+static int page_highest(unsigned base)
+{
+    for (int v = 255; v >= 0; v--) {
+        if (page_bit(base, (unsigned)v))
+            return v;
+    }
+    return -1;
+}
+
+/* One step of the CPU in the copy (SDM vol. 3C 29.1.2-29.2.2); false when
+ * it exits, which ends the run. */
+static bool cpu_step(uint8_t b)
+{
+    int irrv = page_highest(LAPIC_IRR), isrv = page_highest(LAPIC_ISR);
+    unsigned tpr = page[LAPIC_TPR / 4] & 0xff;
+    unsigned isrv_class = isrv < 0 ? 0u : (unsigned)isrv & 0xf0;
+    unsigned vppr = (tpr & 0xf0) >= isrv_class ? tpr : isrv_class;
+    switch (b % 4) {
+    case 0:     /* virtual-interrupt delivery */
+        if (irrv >= 0 && ((unsigned)irrv & 0xf0) > (vppr & 0xf0)) {
+            page_set_bit(LAPIC_IRR, (unsigned)irrv, false);
+            page_set_bit(LAPIC_ISR, (unsigned)irrv, true);
+            ref_isr[irrv / 32] |= 1u << (irrv % 32);
+            set_bit(ref_requested, (unsigned)irrv, false);
+        }
+        return true;
+    case 1:     /* EOI virtualization */
+        if (isrv < 0)
+            return true;
+        page_set_bit(LAPIC_ISR, (unsigned)isrv, false);
+        if (!page_bit(LAPIC_TMR, (unsigned)isrv)) {
+            ref_isr[isrv / 32] &= ~(1u << (isrv % 32));
+            return true;
+        }
+        /* The EOI-exit bitmap (the copy's TMR) names it: keel hears of it,
+         * and broadcasts it if the model's TMR still says level. */
+        (void)lapic_highest_in_service(&apic);
+        eoi_expected = true;
+        eoi_vector = isrv;
+        eoi_broadcast_expected = bit_is_set(apic.tmr, (unsigned)isrv);
+        eoi_broadcasts = 0;
+        lapic_virtual_eoi(&apic, (uint8_t)isrv);
+        finish_eoi();
+        return false;
+    case 2:     /* self-IPI virtualization */
+        page_set_bit(LAPIC_IRR, 16u + b / 4u % 240u, true);
+        return true;
+    default:    /* ICR high, virtualized in xAPIC mode; bits 23:0 reserved */
+        if (lapic_mmio_decoded(&apic))
+            page[LAPIC_ICR_HIGH / 4] = (uint32_t)b << 24 | (b & 4 ? b : 0u);
+        return true;
+    }
+}
+
+static void do_guest_runs(const uint8_t *p)
+{
+    lapic_copy_shared(&apic, page, LAPIC_COPY_VECTORS | (p[1] & 1 ? LAPIC_COPY_ICR_HIGH : 0));
+    if (!page_filled)
+        lapic_page_fill(&apic, page);
+    else
+        (void)lapic_page_update(&apic, page);
+    page_filled = true;
+    lapic_copy_running(&apic);
+    for (unsigned i = 2; i < 8 && cpu_step(p[i]); i++)
+        ;
 }
 
 /* ---- invariants ---- */
@@ -341,8 +460,14 @@ static uint32_t read_register(unsigned offset)
 
 static void check_invariants(void)
 {
-    for (unsigned i = 0; i < 8; i++)
+    /* The model's fields are its registers once it has taken the copy
+     * back: checked after the next action that looks. */
+    if (apic.copy_ahead)
+        return;
+    for (unsigned i = 0; i < 8; i++) {
         FUZZ_CHECK(apic.isr[i] == ref_isr[i]);
+        FUZZ_CHECK((apic.irr[i] & ref_requested[i]) == ref_requested[i]);
+    }
     FUZZ_CHECK((apic.irr[0] & 0xffff) == 0);
     FUZZ_CHECK((apic.isr[0] & 0xffff) == 0);
 
@@ -404,6 +529,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     };
     redeliver_on_eoi = data[1] & 4;
     memset(ref_isr, 0, sizeof(ref_isr));
+    memset(ref_requested, 0, sizeof(ref_requested));
+    memset(page, 0, sizeof(page));
+    page_filled = false;
     dropped_reports = 0;
     action = 0;
     now_ns = 0;
@@ -414,19 +542,20 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
     for (size_t i = 4; i + 8 <= size; i += 8, action++) {
         const uint8_t *p = data + i;
-        switch (p[0] % 12) {
+        switch (p[0] % 13) {
         case 0: do_mmio_read(p); break;
         case 1: do_mmio_write(p); break;
         case 2: do_msr_read(p); break;
         case 3: do_msr_write(p); break;
-        case 4: lapic_accept(&apic, p[1], p[2] & 1); break;
+        case 4: accept(p[1], p[2] & 1); break;
         case 5: do_ack(p); break;
         case 6: do_eoi(); break;
         case 7: do_time(p); break;
         case 8: do_apic_base(p); break;
         case 9: lapic_write_cr8(&apic, p[1]); break;
         case 10: do_timer_setup(p); break;
-        default: do_take(); break;
+        case 11: do_take(); break;
+        default: do_guest_runs(p); break;
         }
         check_invariants();
     }

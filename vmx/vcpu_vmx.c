@@ -316,6 +316,12 @@ uint64_t vmx_wrap_rip(struct vcpu *v, uint64_t rip)
     return vcpu_mode(v) == VCPU_MODE_LONG_64 ? rip : (uint32_t)rip;
 }
 
+enum exit_action vmx_instruction_done_carried(struct vcpu *v, uint64_t rip)
+{
+    vcpu_set_rip(v, rip);
+    return EXIT_RESUME;
+}
+
 void vcpu_set_rip(struct vcpu *v, uint64_t rip)
 {
     rip = vmx_next_rip(v, rip);

@@ -187,16 +187,30 @@ enum exit_action vmx_clear_blocking(uint32_t interruptibility);
  * sum carried out of bit 31, so only then is the mode looked up. */
 uint64_t vmx_wrap_rip(struct vcpu *v, uint64_t rip);
 
+/* Whether 'rip', the current RIP plus a length below 2^32, carried out of
+ * bit 31: its low half is then below the current RIP's. */
+static inline bool vmx_rip_carried(const struct vcpu *v, uint64_t rip)
+{
+    return __builtin_expect((uint32_t)rip < (uint32_t)v->rip, 0);
+}
+
 static inline uint64_t vmx_next_rip(const struct vcpu *v, uint64_t rip)
 {
-    if (__builtin_expect(((rip ^ v->rip) >> 32) != 0, 0))
+    if (vmx_rip_carried(v, rip))
         return vmx_wrap_rip((struct vcpu *)v, rip);
     return rip;
 }
 
+/* vmx_instruction_done() when RIP carried out of bit 31 (vmx/vcpu_vmx.c):
+ * out of line, and reached by a tail call, so that the common case needs
+ * no stack frame. */
+enum exit_action vmx_instruction_done_carried(struct vcpu *v, uint64_t rip);
+
 static inline enum exit_action vmx_instruction_done(struct vcpu *v)
 {
-    uint64_t rip = vmx_next_rip(v, v->rip + vmcs_read(VM_EXIT_INSTRUCTION_LEN));
+    uint64_t rip = v->rip + vmcs_read(VM_EXIT_INSTRUCTION_LEN);
+    if (vmx_rip_carried(v, rip))
+        return vmx_instruction_done_carried(v, rip);
     v->rip = rip;
     vmcs_write(GUEST_RIP, rip);
     uint32_t intr = vmcs_read32(GUEST_INTERRUPTIBILITY_INFO);

@@ -53,9 +53,9 @@
  * bracket_exits_per_iter, the exits inside it, counted over up to 16 more,
  * untimed iterations: rep_insw (issuing READ SECTORS and polling Status are
  * I/O exits too), cr3_reload (under shadow paging the store of the sample
- * after the bracket faults) and hlt_wakeup (the WRMSR before the HLT and
- * the EOI after the handler's RDTSC exit too: only the HLT exit is the
- * wake-up's).  Bare the line ends with
+ * after the bracket faults) and hlt_wakeup (the WRMSR before the HLT
+ * exits too, and so does the EOI after it unless virtual-interrupt
+ * delivery completes it in the CPU: only the HLT exit is the wake-up's).  Bare the line ends with
  * exits_per_iter=na.
  *
  * Under keel a second line follows each BENCH line of an operation that
@@ -965,8 +965,9 @@ static void loop_hlt_wakeup(uint32_t n)
 }
 
 /* The HLT exits that the wake-ups end, and keel's ticks for them, over n
- * more, untimed wake-ups: the WRMSR before the HLT and the EOI after it
- * exit too, outside the measured span. */
+ * more, untimed wake-ups: the WRMSR before the HLT (and, without
+ * virtual-interrupt delivery, the EOI after it) exit too, outside the
+ * measured span. */
 static void hlt_exits_of_wakeups(uint32_t n, struct op_result *r)
 {
     uint32_t exits = 0;

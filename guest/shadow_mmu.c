@@ -271,9 +271,10 @@ void shadow_invlpg(struct vcpu *v, uint64_t gla)
 }
 
 /* Where a guest-physical page lives, if it is RAM or a page the backend
- * maps there (the APIC-access page).  Devices are looked up among the VM's
- * MMIO regions, not in the map of where they started: the xAPIC page
- * follows IA32_APIC_BASE. */
+ * maps there (the APIC-access page).  Anything else is left to the caller,
+ * which looks for a device among the VM's MMIO regions (not in the map of
+ * where they started: the xAPIC page follows IA32_APIC_BASE) once, for the
+ * emulation itself. */
 static enum shadow_fault_result classify(struct vcpu *v, uint64_t gpa, uint64_t *hpa)
 {
     const struct gpa_region *reg = gpa_map_lookup(&v->vm->gpa_map, gpa);
@@ -285,7 +286,7 @@ static enum shadow_fault_result classify(struct vcpu *v, uint64_t gpa, uint64_t 
         *hpa += gpa - PAGE_ALIGN_DOWN(gpa);
         return SHADOW_FIXED;
     }
-    return vm_find_mmio(v->vm, gpa) ? SHADOW_MMIO : SHADOW_BAD_ACCESS;
+    return SHADOW_NOT_RAM;
 }
 
 static enum shadow_fault_result fill_identity(struct vcpu *v, uint64_t gla, uint64_t *gpa)
@@ -359,7 +360,7 @@ enum shadow_fault_result shadow_page_fault(struct vcpu *v, uint64_t gla, uint32_
     *gpa = w.phys;
     uint64_t hpa;
     enum shadow_fault_result res = classify(v, w.phys, &hpa);
-    if (res == SHADOW_MMIO)
+    if (res == SHADOW_NOT_RAM)
         s->stats.mmio++;
     if (res != SHADOW_FIXED)
         return res;

@@ -39,7 +39,7 @@ struct shadow_root {
 struct shadow_stats {
     uint64_t fills;             /* faults fixed by adding a shadow entry */
     uint64_t guest_faults;      /* #PFs that were the guest's own, re-injected */
-    uint64_t mmio;              /* faults on MMIO, emulated */
+    uint64_t mmio;              /* faults on memory that is not RAM (MMIO) */
     uint64_t cr3_switches;
     uint64_t cr3_hits;          /* switches that found the shadow cached */
     uint64_t invlpgs;
@@ -57,8 +57,8 @@ struct shadow_mmu {
 enum shadow_fault_result {
     SHADOW_FIXED,               /* the shadow now maps it: run the instruction again */
     SHADOW_GUEST_FAULT,         /* the guest's own tables fault: inject #PF(*error_code) */
-    SHADOW_MMIO,                /* it is an MMIO access at *gpa: emulate the instruction */
-    SHADOW_BAD_ACCESS,          /* guest-physical *gpa is neither RAM nor MMIO */
+    SHADOW_NOT_RAM,             /* guest-physical *gpa is not RAM: MMIO if a device is
+                                 * there (the caller looks), else a bad access */
     SHADOW_BAD_TABLES,          /* the guest's page tables lie outside RAM */
 };
 

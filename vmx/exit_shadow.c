@@ -8,6 +8,17 @@
 #include "vmx/vcpu_vmx.h"
 #include "vmx/vmcs.h"
 
+/* A #PF on guest-physical memory that is not RAM: an MMIO access where a
+ * device is, the VM stopped where none is. */
+static void not_ram(struct vcpu *v, uint64_t gla, uint32_t error, uint64_t gpa)
+{
+    const struct mmio_region *region = vm_find_mmio(v->vm, gpa);
+    if (region)
+        mmio_emulate(v, region, gpa);
+    else
+        vmx_stop_bad_access(v, gpa, true, gla, error & PF_ERR_WRITE, error & PF_ERR_FETCH);
+}
+
 enum exit_action vmx_exit_shadow_page_fault(struct vcpu *v, uint64_t gla, uint32_t error)
 {
     uint32_t guest_error = 0;
@@ -19,11 +30,8 @@ enum exit_action vmx_exit_shadow_page_fault(struct vcpu *v, uint64_t gla, uint32
         vcpu_set_cr2(v, gla);
         vcpu_inject_exception(v, EXC_PF, true, guest_error);
         break;
-    case SHADOW_MMIO:
-        mmio_emulate(v, vm_find_mmio(v->vm, gpa), gpa);
-        break;
-    case SHADOW_BAD_ACCESS:
-        vmx_stop_bad_access(v, gpa, true, gla, error & PF_ERR_WRITE, error & PF_ERR_FETCH);
+    case SHADOW_NOT_RAM:
+        not_ram(v, gla, error, gpa);
         break;
     case SHADOW_BAD_TABLES:
         kprintf("keel: vm %s: its page tables for %lx lie outside its RAM\n", v->vm->name, gla);

@@ -1,7 +1,8 @@
 /*
  * APIC virtualization: see vmx/apicv.h; the hook that calls in here before
- * an entry is in vmx/vcpu_vmx.h.  Section numbers are the SDM vol. 3C's: chapter 29 "APIC Virtualization and Virtual Interrupts", 26.2.1.1
- * for the VM-entry checks on these controls, 28.2.1 for the exits.
+ * an entry is in vmx/vcpu_vmx.h.  Section numbers are the SDM vol. 3C's:
+ * chapter 29 "APIC Virtualization and Virtual Interrupts", 26.2.1.1 for
+ * the VM-entry checks on these controls, 28.2.1 for the exits.
  *
  * Which controls are on follows the guest's APIC (vmx_apicv_follow_mode()):
  *   - xAPIC mode, page at keel's window: "virtualize APIC accesses" with

@@ -2,17 +2,19 @@
  * flushes, VMX instructions in the guest, triple fault, INIT/SIPI, external
  * interrupts, NMIs and the preemption timer. */
 #include "arch/x86/cpu.h"
+#include "arch/x86/host_lapic.h"
 #include "arch/x86/traps.h"
 #include "guest/cpuid_policy.h"
 #include "guest/hypercall.h"
 #include "guest/pc_machine.h"
-#include "guest/vcpu_intr.h"
 #include "guest/vcpu.h"
+#include "guest/vcpu_intr.h"
 #include "kernel/log.h"
 #include "kernel/version.h"
 #include "vmx/exit_qual.h"
 #include "vmx/vcpu_vmx.h"
 #include "vmx/vmcs.h"
+#include "vmx/vmx.h"
 #include "vmx/vmx_controls.h"
 
 #define RFLAGS_IF (UINT64_C(1) << 9)
@@ -288,11 +290,20 @@ enum exit_action vmx_exit_sipi(struct vcpu *v)
 
 /* keel masks every host interrupt source it knows; one that still arrives
  * was acknowledged by the exit (acknowledge-interrupt-on-exit) and is noted. */
+/* A host interrupt while the guest ran: with "acknowledge interrupt on
+ * exit" the CPU took it from the host's APIC, which now waits for keel's
+ * EOI (not for a spurious vector: SDM vol. 3A 11.9).  The host timer's
+ * interrupt ends the turn it was armed for. */
 enum exit_action vmx_exit_external_interrupt(struct vcpu *v)
 {
+    uint32_t info = vmcs_read32(VM_EXIT_INTR_INFO);
     struct x86_event ev;
-    vmx_decode_intr_info(vmcs_read32(VM_EXIT_INTR_INFO), 0, &ev);
-    pr_debug("vm %s: host interrupt vector %u during the guest", v->vm->name, ev.vector);
+    vmx_decode_intr_info(info, 0, &ev);
+    if (vmx_intr_info_valid(info) && vmx_policy.host_timer &&
+        ev.vector != HOST_LAPIC_SPURIOUS_VECTOR)
+        host_lapic_eoi();
+    if (ev.vector != HOST_LAPIC_TIMER_VECTOR)
+        pr_debug("vm %s: host interrupt vector %u during the guest", v->vm->name, ev.vector);
     return EXIT_YIELD;
 }
 

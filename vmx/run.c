@@ -16,6 +16,7 @@
 #include "vmx/vcpu_vmx.h"
 
 #include "arch/x86/cpu.h"
+#include "arch/x86/host_lapic.h"
 #include "guest/pc_machine.h"
 #include "guest/vcpu.h"
 #include "kernel/log.h"
@@ -109,6 +110,8 @@ static void prepare_entry(struct vcpu *v)
         turn_end = v->vm->timer_deadline;
     if (vmx_policy.preemption_timer)
         turn_end = arm_preemption_timer(v, turn_end);
+    else if (vmx_policy.host_timer)
+        host_lapic_timer_arm(turn_end, rdtsc());
     v->turn_end = turn_end;
 }
 

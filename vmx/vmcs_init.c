@@ -128,6 +128,11 @@ static int setup_controls(struct vcpu_vmx *x)
     /* EFER and PAT are switched by these controls where the CPU has them,
      * else through MSR-load areas (vmx/msr_switch.c). */
     uint32_t need_exit = VM_EXIT_HOST_ADDRESS_SPACE_SIZE;
+    /* The host timer's interrupt must be taken by the exit itself: keel
+     * never enables interrupts (SDM vol. 3C 28.2: the vector is then in
+     * the exit interruption information, and the APIC awaits an EOI). */
+    if (vmx_policy.host_timer)
+        need_exit |= VM_EXIT_ACKNOWLEDGE_INTERRUPT_ON_EXIT;
     uint32_t want_exit = need_exit | VM_EXIT_LOAD_IA32_EFER | VM_EXIT_LOAD_IA32_PAT |
                          VM_EXIT_ACKNOWLEDGE_INTERRUPT_ON_EXIT;
     /* A preemption timer that keeps its count across exits need not be

@@ -5,6 +5,7 @@
 #include "vmx/vmx.h"
 
 #include "arch/x86/cpu.h"
+#include "arch/x86/host_lapic.h"
 #include "arch/x86/msr.h"
 #include "kernel/log.h"
 #include "kernel/options.h"
@@ -121,6 +122,7 @@ static void choose_policy(const struct vmx_caps *caps)
     vmx_policy.unrestricted_guest = vmx_policy.ept && caps->unrestricted_guest &&
                                     !keel_options.nounrestricted;
     vmx_policy.preemption_timer = caps->preemption_timer;
+    vmx_policy.host_timer = !caps->preemption_timer && host_lapic_timer_init();
     vmx_policy.tpr_shadow = caps->tpr_shadow && !keel_options.notprshadow;
     pr_info("VT-x: using EPT %s, VPID %s, unrestricted guest %s, preemption timer %s",
             vmx_policy.ept ? "yes" : keel_options.noept && caps->ept ? "no (noept)" : "no",
@@ -128,7 +130,9 @@ static void choose_policy(const struct vmx_caps *caps)
             vmx_policy.unrestricted_guest ? "yes"
             : keel_options.nounrestricted && caps->unrestricted_guest ? "no (nounrestricted)"
                                                                       : "no",
-            vmx_policy.preemption_timer ? "yes" : "no");
+            vmx_policy.preemption_timer ? "yes"
+            : vmx_policy.host_timer     ? "no (turns end by the host's local APIC timer)"
+                                        : "no");
     pr_info("VT-x: TPR shadow %s", vmx_policy.tpr_shadow ? "yes"
                                    : keel_options.notprshadow && caps->tpr_shadow
                                        ? "no (notprshadow)" : "no");

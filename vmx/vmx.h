@@ -14,6 +14,9 @@ struct vmx_policy {
     bool vpid;
     bool unrestricted_guest;
     bool preemption_timer;
+    /* Without a preemption timer, the host's local APIC timer ends turns
+     * (arch/x86/host_lapic.c): its interrupt exits, acknowledged on exit. */
+    bool host_timer;
     bool tpr_shadow;
     /* APIC virtualization beyond the TPR shadow (vmx/apicv.c), all off with
      * the boot option noapicv.  The last three need the TPR shadow. */

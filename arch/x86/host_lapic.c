@@ -101,6 +101,9 @@ bool host_lapic_timer_init(void)
         pr_warn("host local APIC: its timer did not count");
         return false;
     }
+    pr_info("host local APIC timer: %lu counts per 1000 TSC ticks (%s)",
+            (unsigned long)((host.counts_per_tsc_q32 * 1000) >> 32),
+            host.x2apic ? "x2APIC" : "xAPIC");
     /* Unmasked from now on; an initial count of 0 keeps it still. */
     reg_write(REG_LVT_TIMER, LVT_TIMER_ONE_SHOT | HOST_LAPIC_TIMER_VECTOR);
     host.usable = true;

@@ -3,10 +3,10 @@
  * stops, waits (HLT with interrupts on) or its time slice ends (the VMX
  * preemption timer, or the host's local APIC timer where VT-x has none).
  * A waiting VM becomes runnable when an interrupt becomes deliverable to
- * it: a timer fired, a device raised a line.  When nothing can run, keel spins until the earliest
- * virtual timer is due.  A VM that waits with no timer armed would wait
- * forever: once nothing else can run, such VMs are stopped as "idle
- * forever".
+ * it: a timer fired, a device raised a line.  When nothing can run, keel
+ * spins until the earliest virtual timer is due.  A VM that waits with no
+ * timer armed would wait forever: once nothing else can run, such VMs are
+ * stopped as "idle forever".
  */
 #include "arch/x86/cpu.h"
 #include "guest/focus.h"

@@ -44,7 +44,6 @@
 #define MAX_ARM_TICKS               (1ull << 27)
 
 static struct {
-    bool usable;
     bool x2apic;
     volatile uint32_t *mmio;
     uint64_t counts_per_tsc_q32;
@@ -106,18 +105,7 @@ bool host_lapic_timer_init(void)
             host.x2apic ? "x2APIC" : "xAPIC");
     /* Unmasked from now on; an initial count of 0 keeps it still. */
     reg_write(REG_LVT_TIMER, LVT_TIMER_ONE_SHOT | HOST_LAPIC_TIMER_VECTOR);
-    host.usable = true;
     return true;
-}
-
-bool host_lapic_timer_usable(void)
-{
-    return host.usable;
-}
-
-uint64_t host_lapic_counts_per_tsc_q32(void)
-{
-    return host.counts_per_tsc_q32;
 }
 
 void host_lapic_timer_arm(uint64_t deadline, uint64_t now)

@@ -15,13 +15,12 @@
 #define HOST_LAPIC_TIMER_VECTOR     0xf0u
 #define HOST_LAPIC_SPURIOUS_VECTOR  0xffu
 
-/* Enables the host's xAPIC (software enable, every LVT entry masked) and
- * measures its timer against the TSC, whose rate tsc_calibrate() found.
- * Returns false, after saying why, where there is no usable local APIC. */
+/* Software-enables the host's local APIC, measures its timer against the
+ * TSC (whose rate tsc_calibrate() found) and points the timer's LVT entry,
+ * one-shot, at HOST_LAPIC_TIMER_VECTOR; the other LVT entries stay as the
+ * firmware left them.  Returns false, after saying why, where there is no
+ * usable local APIC. */
 bool host_lapic_timer_init(void);
-
-/* Whether host_lapic_timer_init() succeeded. */
-bool host_lapic_timer_usable(void);
 
 /* Arms the one-shot timer to fire at host TSC `deadline` (at once when it
  * has passed), replacing any earlier arming. */
@@ -29,8 +28,5 @@ void host_lapic_timer_arm(uint64_t deadline, uint64_t now);
 
 /* Ends the interrupt acknowledged on a VM exit. */
 void host_lapic_eoi(void);
-
-/* Counts of the APIC timer per TSC tick, times 2^32 (as measured). */
-uint64_t host_lapic_counts_per_tsc_q32(void);
 
 #endif

@@ -372,6 +372,8 @@ void vcpu_run(struct vcpu *v)
             /* The exit's cost ends here: time spent running other vCPUs
              * before this one's next entry is not its handling time. */
             end_exit(v);
+            if (vmx_policy.host_timer)
+                host_lapic_timer_stop();
             return;
         }
     }

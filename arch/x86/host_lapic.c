@@ -121,6 +121,11 @@ void host_lapic_timer_arm(uint64_t deadline, uint64_t now)
     reg_write(REG_INITIAL_COUNT, (uint32_t)counts);
 }
 
+void host_lapic_timer_stop(void)
+{
+    reg_write(REG_INITIAL_COUNT, 0);
+}
+
 void host_lapic_eoi(void)
 {
     reg_write(REG_EOI, 0);

@@ -26,6 +26,11 @@ bool host_lapic_timer_init(void);
  * has passed), replacing any earlier arming. */
 void host_lapic_timer_arm(uint64_t deadline, uint64_t now);
 
+/* Stops the timer before it fires: a turn that ended early (a HLT, a
+ * yield) must not leave an interrupt pending for the next entry, which
+ * would exit at once for nothing. */
+void host_lapic_timer_stop(void);
+
 /* Ends the interrupt acknowledged on a VM exit. */
 void host_lapic_eoi(void);
 

@@ -288,12 +288,12 @@ enum exit_action vmx_exit_sipi(struct vcpu *v)
     return EXIT_RESUME;
 }
 
-/* keel masks every host interrupt source it knows; one that still arrives
- * was acknowledged by the exit (acknowledge-interrupt-on-exit) and is noted. */
-/* A host interrupt while the guest ran: with "acknowledge interrupt on
- * exit" the CPU took it from the host's APIC, which now waits for keel's
- * EOI (not for a spurious vector: SDM vol. 3A 11.9).  The host timer's
- * interrupt ends the turn it was armed for. */
+/* A host interrupt while the guest ran.  keel masks every host interrupt
+ * source but its turn timer (arch/x86/host_lapic.c, on CPUs without the
+ * preemption timer); "acknowledge interrupt on exit" took the vector from
+ * the host's APIC, which then waits for keel's EOI (none for a spurious
+ * vector: SDM vol. 3A 11.9).  The turn the timer was armed for ends; any
+ * other interrupt is noted. */
 enum exit_action vmx_exit_external_interrupt(struct vcpu *v)
 {
     uint32_t info = vmcs_read32(VM_EXIT_INTR_INFO);

@@ -43,19 +43,6 @@
 #define TICK_HZ         1000u
 #define PIT_VECTOR      PIC_MASTER_VECTOR_BASE      /* IRQ 0 */
 
-#define MSR_IA32_SYSENTER_CS    0x174u
-#define MSR_IA32_SYSENTER_ESP   0x175u
-#define MSR_IA32_SYSENTER_EIP   0x176u
-#define MSR_IA32_PAT            0x277u
-#define MSR_IA32_STAR           0xC0000081u
-#define MSR_IA32_LSTAR          0xC0000082u
-#define MSR_IA32_CSTAR          0xC0000083u
-#define MSR_IA32_FMASK          0xC0000084u
-#define MSR_IA32_FS_BASE        0xC0000100u
-#define MSR_IA32_GS_BASE        0xC0000101u
-#define MSR_IA32_KERNEL_GS_BASE 0xC0000102u
-#define MSR_IA32_TSC_AUX        0xC0000103u
-#define CPUID_80000001_EDX_RDTSCP (1u << 27)
 
 #define DR7_FIXED1      0x400u
 #define DR7_LOCAL_ALL   0x55u           /* L0-L3, R/W 00 (execute), LEN 00 */

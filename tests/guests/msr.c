@@ -157,20 +157,9 @@ static const struct named_test known_msr_tests[] = {
 
 /* ---- kvm-unit-tests' list, in IA-32e mode ------------------------------------ */
 
-#define MSR_IA32_SYSENTER_CS    0x174u
-#define MSR_IA32_SYSENTER_ESP   0x175u
-#define MSR_IA32_SYSENTER_EIP   0x176u
 #define MSR_IA32_MCG_CAP        0x179u
 #define MSR_IA32_MISC_ENABLE    0x1A0u
-#define MSR_IA32_PAT            0x277u
 #define MSR_IA32_MC0_CTL        0x400u
-#define MSR_IA32_STAR           0xC0000081u
-#define MSR_IA32_LSTAR          0xC0000082u
-#define MSR_IA32_CSTAR          0xC0000083u
-#define MSR_IA32_FMASK          0xC0000084u
-#define MSR_IA32_FS_BASE        0xC0000100u
-#define MSR_IA32_GS_BASE        0xC0000101u
-#define MSR_IA32_KERNEL_GS_BASE 0xC0000102u
 #define MSR_IA32_SPEC_CTRL      0x48u
 #define MSR_IA32_PRED_CMD       0x49u
 #define MSR_IA32_FLUSH_CMD      0x10Bu

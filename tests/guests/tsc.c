@@ -30,8 +30,6 @@
 #include "lib/runner.h"
 #include "lib/x86.h"
 
-#define MSR_IA32_TSC_AUX            0xC0000103u
-#define CPUID_80000001_EDX_RDTSCP   (1u << 27)
 #define CPUID_7_ECX_RDPID           (1u << 22)
 #define MONOTONIC_READS             1000u
 #define FAR_TARGET                  100000000000ull     /* 10^11 */

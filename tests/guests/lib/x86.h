@@ -77,6 +77,19 @@
 #define MSR_IA32_TIME_STAMP_COUNTER 0x00000010u
 #define MSR_IA32_APIC_BASE          0x0000001Bu
 #define APIC_BASE_BSP               (1u << 8)
+#define MSR_IA32_SYSENTER_CS        0x00000174u
+#define MSR_IA32_SYSENTER_ESP       0x00000175u
+#define MSR_IA32_SYSENTER_EIP       0x00000176u
+#define MSR_IA32_PAT                0x00000277u
+#define MSR_IA32_STAR               0xC0000081u
+#define MSR_IA32_LSTAR              0xC0000082u
+#define MSR_IA32_CSTAR              0xC0000083u
+#define MSR_IA32_FMASK              0xC0000084u
+#define MSR_IA32_FS_BASE            0xC0000100u
+#define MSR_IA32_GS_BASE            0xC0000101u
+#define MSR_IA32_KERNEL_GS_BASE     0xC0000102u
+#define MSR_IA32_TSC_AUX            0xC0000103u
+#define CPUID_80000001_EDX_RDTSCP   (1u << 27)
 
 struct cpuid_regs {
     uint32_t eax, ebx, ecx, edx;

@@ -627,14 +627,23 @@ static int emulate_bit_scan(struct emu *e)
     return 0;
 }
 
+/* A shift's or rotate's count, from CL or the immediate, masked to 5 bits
+ * (6 for 64-bit operands) as the CPU masks it (SDM vol. 2B "SAL/SAR/SHL/
+ * SHR", "SHLD"). */
+static unsigned shift_count(const struct emu *e)
+{
+    const struct insn *in = e->in;
+    unsigned mask = in->op_size == 8 ? 63 : 31;
+    uint64_t raw = in->count_cl ? emu_get_gpr(e->regs, GPR_RCX, false, 1) : (uint64_t)in->imm;
+    return (unsigned)raw & mask;
+}
+
 /* SHLD/SHRD: the count is masked to 5 bits, 6 for 64-bit operands (SDM
  * vol. 2B "SHLD"); a count of 0 changes nothing, so nothing is written. */
 static int emulate_double_shift(struct emu *e)
 {
     const struct insn *in = e->in;
-    unsigned mask = in->op_size == 8 ? 63 : 31;
-    uint64_t raw = in->count_cl ? emu_get_gpr(e->regs, GPR_RCX, false, 1) : (uint64_t)in->imm;
-    unsigned count = (unsigned)raw & mask;
+    unsigned count = shift_count(e);
     struct operand o;
     uint64_t m, flags = *e->rflags;
 
@@ -673,9 +682,7 @@ static int emulate_cmov(struct emu *e)
 static int emulate_shift(struct emu *e)
 {
     const struct insn *in = e->in;
-    unsigned mask = in->op_size == 8 ? 63 : 31;
-    uint64_t raw = in->count_cl ? emu_get_gpr(e->regs, GPR_RCX, false, 1) : (uint64_t)in->imm;
-    unsigned count = (unsigned)raw & mask;
+    unsigned count = shift_count(e);
     struct operand o;
     uint64_t m, flags = *e->rflags;
 

@@ -234,7 +234,7 @@ static void write_virtual_interrupt_state(struct vcpu *v, uint64_t written)
     struct vcpu_vmx *x = to_vmx(v);
     if (written & (VECTOR_SLOTS(LAPIC_IRR) | VECTOR_SLOTS(LAPIC_ISR))) {
         int rvi = lapic_highest_request(&v->lapic), svi = lapic_highest_in_service(&v->lapic);
-        vmcs_write(GUEST_INTR_STATUS, (uint64_t)(svi < 0 ? 0 : svi) << 8 | (rvi < 0 ? 0 : rvi));
+        vmcs_write(GUEST_INTR_STATUS, vmx_encode_guest_intr_status(rvi, svi));
     }
     if (!(written & VECTOR_SLOTS(LAPIC_TMR)))
         return;

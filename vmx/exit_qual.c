@@ -163,6 +163,14 @@ uint32_t vmx_encode_entry_intr_info(const struct x86_event *ev)
 
 /* ---- APIC virtualization ---------------------------------------------- */
 
+#define GUEST_INTR_STATUS_SVI_SHIFT 8
+
+uint16_t vmx_encode_guest_intr_status(int rvi, int svi)
+{
+    uint8_t requested = rvi < 0 ? 0 : (uint8_t)rvi, in_service = svi < 0 ? 0 : (uint8_t)svi;
+    return (uint16_t)(in_service << GUEST_INTR_STATUS_SVI_SHIFT | requested);
+}
+
 void vmx_decode_apic_access(uint64_t qual, struct apic_access *out)
 {
     out->type = (enum apic_access_type)((qual >> APIC_ACCESS_QUAL_TYPE_SHIFT) &

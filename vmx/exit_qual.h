@@ -217,6 +217,11 @@ bool vmx_intr_info_nmi_unblocking(uint32_t info);
  */
 uint32_t vmx_encode_entry_intr_info(const struct x86_event *ev);
 
+/* The guest interrupt status field (SDM 25.4.2): RVI, the highest vector
+ * requested, in bits 7:0 and SVI, the highest in service, in bits 15:8;
+ * a negative vector (none) is 0. */
+uint16_t vmx_encode_guest_intr_status(int rvi, int svi);
+
 /* APIC-access exits (SDM 28.2.1, table "Exit Qualification for APIC-Access
  * VM Exits from Linear Accesses and Guest-Physical Accesses"). */
 enum apic_access_type {

@@ -529,3 +529,12 @@ TEST(apic_write_offset_and_virtualized_eoi_vector)
     CHECK_EQ_U(vmx_decode_virtualized_eoi_vector(0x61), 0x61);
     CHECK_EQ_U(vmx_decode_virtualized_eoi_vector(0x1ff), 0xff);
 }
+
+TEST(guest_intr_status_rvi_low_svi_high)
+{
+    CHECK_EQ_U(vmx_encode_guest_intr_status(0x41, 0x30), 0x3041);
+    CHECK_EQ_U(vmx_encode_guest_intr_status(0xff, 0xfe), 0xfeff);
+    CHECK_EQ_U(vmx_encode_guest_intr_status(-1, 0x50), 0x5000);
+    CHECK_EQ_U(vmx_encode_guest_intr_status(0x22, -1), 0x0022);
+    CHECK_EQ_U(vmx_encode_guest_intr_status(-1, -1), 0);
+}
